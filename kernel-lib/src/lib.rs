@@ -1,0 +1,72 @@
+//! # seqlab
+//!
+//! A library for research on low-resource sequence labeling (named entity recognition):
+//! active learning, SeqMix sequence mixup and LADA hidden-state mixup on pretrained encoders,
+//! on CPU or GPU, from Rust programs and from Jupyter notebooks with the evcxr kernel.
+//!
+//! ## A first tour: data and evaluation
+//!
+//! Read a CoNLL file, look at its entities, take a reproducible subset, and score predictions
+//! the way `conlleval.pl` does:
+//!
+//! ```
+//! use seqlab::data::{conll, ConllFormat, Subset, TagScheme};
+//! use seqlab::metrics::{score, Mode};
+//!
+//! let text = "\
+//! -DOCSTART- -X- -X- O
+//!
+//! Ada NNP B-NP B-PER
+//! Lovelace NNP I-NP I-PER
+//! visited VBD B-VP O
+//! Turin NNP B-NP B-LOC
+//! . . O O
+//!
+//! Babbage NNP B-NP B-PER
+//! agreed VBD B-VP O
+//! ";
+//! let data = conll::parse_str(text, "tour.txt", &ConllFormat::default())?;
+//! assert_eq!(data.len(), 2);
+//! assert_eq!(data.scheme, Some(TagScheme::Iob2));
+//! assert_eq!(data.entity_counts()["PER"], 2);
+//! assert_eq!(data.vocab().labels(), ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]);
+//!
+//! // Subsets are reproducible: `first:N` as LADA uses, or seeded random ones.
+//! let first = data.subset(&"first:1".parse::<Subset>()?)?;
+//! assert_eq!(first.sentences[0].tokens[0], "Ada");
+//!
+//! // Convert schemes without losing entities.
+//! let iobes = data.converted(TagScheme::Iobes);
+//! assert_eq!(iobes.sentences[0].tags, ["B-PER", "E-PER", "O", "S-LOC", "O"]);
+//!
+//! // Score a prediction that cuts the first name short.
+//! let gold: Vec<Vec<String>> = data.sentences.iter().map(|s| s.tags.clone()).collect();
+//! let mut pred = gold.clone();
+//! pred[0][1] = "O".into();
+//! let scores = score(&gold, &pred, Mode::Conlleval)?;
+//! assert_eq!(scores.total().correct, 2);
+//! assert!((scores.micro().f1 - 2.0 / 3.0).abs() < 1e-12);
+//! print!("{}", scores.conlleval_report()); // exactly conlleval.pl's layout
+//! # Ok::<(), seqlab::Error>(())
+//! ```
+//!
+//! ## Where things are
+//!
+//! The modules follow the data:
+//! - [`data`]: sentences and datasets; CoNLL / EstNER / plain-text readers; tag schemes;
+//!   label vocabularies; subsets; the real corpora ([`data::corpora`]) and their download
+//!   ([`data::fetch`]).
+//! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
+//!   statistics reports need ([`metrics::stats`]: mean ± std, Wilcoxon, bootstrap).
+//! - [`report`]: the reports runs write into `reports/`, with provenance.
+//! - [`rng`]: the seeded generator every random draw comes from.
+//! - [`error`]: the one [`Error`] type; messages name file, line and field.
+
+pub mod data;
+pub mod error;
+pub mod files;
+pub mod metrics;
+pub mod report;
+pub mod rng;
+
+pub use error::{Error, InputError, Location, Result};

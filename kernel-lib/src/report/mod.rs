@@ -1,0 +1,89 @@
+//! Reports written by runs into `reports/<item>/`: Markdown, CSV and the provenance every
+//! report states (git commit, crate version, device, threads, data hashes).
+
+pub mod datasets;
+pub mod scorer;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde::Serialize;
+
+/// The seqlab repository root (the folder holding the workspace `Cargo.toml`).
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+}
+
+/// `path` relative to the repository root when it lies inside it (reports must not name the
+/// machine's folders), else unchanged.
+pub fn repo_relative(path: &Path) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let root = std::fs::canonicalize(repo_root()).unwrap_or_else(|_| repo_root().to_path_buf());
+    abs.strip_prefix(&root)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.display().to_string())
+}
+
+/// Where and with what a report was produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// `git rev-parse HEAD` of the seqlab checkout, or `unknown`.
+    pub git_commit: String,
+    /// Whether tracked files had uncommitted changes.
+    pub git_dirty: bool,
+    /// seqlab's version.
+    pub crate_version: String,
+    /// `cpu` (a `cuda` build reports its device).
+    pub device: String,
+    /// Worker threads available.
+    pub threads: usize,
+    /// Operating system and architecture.
+    pub platform: String,
+}
+
+impl Provenance {
+    /// Collects the provenance of the current process.
+    pub fn collect() -> Self {
+        let repo = repo_root();
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .arg("-C")
+                .arg(repo)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        };
+        let commit = git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
+        let dirty =
+            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        Provenance {
+            git_commit: commit,
+            git_dirty: dirty,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            device: "cpu".into(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        }
+    }
+
+    /// Markdown bullet list.
+    pub fn to_markdown(&self) -> String {
+        format!(
+            "- git commit: `{}`{}\n- seqlab: {}\n- device: {} ({} threads, {})\n",
+            self.git_commit,
+            if self.git_dirty {
+                " (with uncommitted changes)"
+            } else {
+                ""
+            },
+            self.crate_version,
+            self.device,
+            self.threads,
+            self.platform
+        )
+    }
+}

@@ -1,0 +1,151 @@
+//! The `seqlab` binary as a user runs it.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn seqlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seqlab"))
+        .args(args)
+        .output()
+        .expect("the seqlab binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn eval_prints_the_conlleval_report() {
+    let path = common::fixture("eval_sample.txt");
+    let o = seqlab(&["eval", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with(
+        "processed 65 tokens with 18 phrases; found: 19 phrases; correct: 10.\n\
+         accuracy:  84.62%; precision:  52.63%; recall:  55.56%; FB1:  54.05\n"
+    ));
+    let o = seqlab(&["eval", "--averages", path.to_str().unwrap()]);
+    assert!(stdout(&o).contains("         weighted: precision:"));
+    let o = seqlab(&["eval", "--json", path.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["scores"]["per_type"]["ORG"]["correct"], 4);
+}
+
+#[test]
+fn eval_on_ground_truth_gives_the_acceptance_figures() {
+    let Some(path) = common::cached("conlleval/ground_truth.txt") else {
+        return;
+    };
+    let o = seqlab(&["eval", path.to_str().unwrap()]);
+    assert!(stdout(&o).starts_with(
+        "processed 961 tokens with 459 phrases; found: 539 phrases; correct: 371.\n\
+         accuracy:  84.08%; precision:  68.83%; recall:  80.83%; FB1:  74.35\n"
+    ));
+}
+
+#[test]
+fn bad_input_is_one_line_naming_file_and_line_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &[&str], &str); 5] = [
+        (
+            "cols.txt",
+            b"a NN B-PER\nb O\n",
+            &["data", "check"],
+            ":2: columns",
+        ),
+        (
+            "tag.txt",
+            b"a NN B-PER\nb NN Q-PER\n",
+            &["data", "check"],
+            ":2: tag",
+        ),
+        (
+            "bin.txt",
+            b"a B-PER\n\x00\x01\x02\n",
+            &["data", "check"],
+            ":2: encoding",
+        ),
+        ("empty.txt", b"", &["data", "stats"], ": content"),
+        (
+            "strict.txt",
+            b"a B-PER S-PER\n",
+            &["eval", "--mode", "strict"],
+            ":1: tag",
+        ),
+    ];
+    for (name, bytes, cmd, want) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let mut args = cmd.to_vec();
+        args.push(p.to_str().unwrap());
+        let o = seqlab(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        let at = format!("seqlab: error: {}{want}", p.display());
+        assert!(err.starts_with(&at), "{name}: want {at}, got {err}");
+    }
+}
+
+#[test]
+fn convert_and_stats_on_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("iobes.txt");
+    let o = seqlab(&[
+        "data",
+        "convert",
+        common::fixture("conll_iob1.txt").to_str().unwrap(),
+        "--to",
+        "iobes",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(common::fixture("conll_iobes.txt")).unwrap()
+    );
+    let o = seqlab(&[
+        "data",
+        "stats",
+        common::fixture("conll_iob2.txt").to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("all       2         20     147        41   13     7   12    9"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stats_of_conll2003() {
+    if common::cached("conll2003/train.txt").is_none() {
+        return;
+    }
+    let o = seqlab(&["data", "stats", "conll2003"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in ["14,041", "3,250", "3,453", "23,499", "5,942", "5,648"] {
+        assert!(out.contains(want), "{want} missing in\n{out}");
+    }
+}
+
+#[test]
+fn unknown_corpus_and_missing_data_are_explained() {
+    let o = seqlab(&["data", "stats", "germeval"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unknown corpus \"germeval\""));
+    let o = Command::new(env!("CARGO_BIN_EXE_seqlab"))
+        .args(["data", "stats", "estner"])
+        .env("SEQLAB_DATA", "/nonexistent-seqlab-cache")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("seqlab data fetch"), "{}", stderr(&o));
+}
