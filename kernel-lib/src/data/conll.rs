@@ -30,7 +30,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::lines::{DEFAULT_MAX_LINE_BYTES, Lines};
+use crate::data::lines::{ColumnCount, DEFAULT_MAX_LINE_BYTES, Lines};
 use crate::data::scheme::{Repair, TagScheme, parse_tag};
 use crate::data::vocab::LabelVocab;
 use crate::data::{Dataset, Sentence, settle_scheme};
@@ -157,7 +157,7 @@ pub fn parse<R: BufRead>(reader: R, name: &str, format: &ConllFormat) -> Result<
     let mut current: Option<Sentence> = None;
     let mut doc = 0usize;
     let mut seen_docstart = false;
-    let mut expected_cols: Option<(usize, usize)> = None; // (count, first line)
+    let mut columns = ColumnCount::default();
 
     let flush = |current: &mut Option<Sentence>, sentences: &mut Vec<Sentence>| {
         if let Some(mut s) = current.take() {
@@ -182,21 +182,11 @@ pub fn parse<R: BufRead>(reader: R, name: &str, format: &ConllFormat) -> Result<
             seen_docstart = true;
             continue;
         }
-        match expected_cols {
-            None => expected_cols = Some((cols.len(), line_no)),
-            Some((n, first)) if n != cols.len() => {
-                return Err(Error::input(
-                    lines.here(),
-                    "columns",
-                    format!(
-                        "expected {n} columns like line {first}, found {}",
-                        cols.len()
-                    ),
-                    "every token line needs the same columns; sentences are separated by blank lines",
-                ));
-            }
-            Some(_) => {}
-        }
+        columns.check(
+            cols.len(),
+            &lines,
+            "every token line needs the same columns; sentences are separated by blank lines",
+        )?;
         let token_idx = format.token_column.resolve(cols.len()).ok_or_else(|| {
             Error::input(
                 lines.here(),

@@ -131,6 +131,34 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
+/// Checks that every line of a column file has as many columns as the first one.
+#[derive(Debug, Default)]
+pub struct ColumnCount {
+    first: Option<(usize, usize)>,
+}
+
+impl ColumnCount {
+    /// Records the first count, or compares `n` with it; `hint` says what a line should hold.
+    ///
+    /// # Errors
+    /// When `n` differs from the first line's count, naming both lines.
+    pub fn check<R: BufRead>(&mut self, n: usize, lines: &Lines<R>, hint: &str) -> Result<()> {
+        match self.first {
+            None => self.first = Some((n, lines.line_number())),
+            Some((want, line)) if want != n => {
+                return Err(Error::input(
+                    lines.here(),
+                    "columns",
+                    format!("expected {want} columns like line {line}, found {n}"),
+                    hint,
+                ));
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

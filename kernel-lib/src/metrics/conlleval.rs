@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::data::conll::{DOCSTART, Delimiter, split_columns};
-use crate::data::lines::{DEFAULT_MAX_LINE_BYTES, Lines};
+use crate::data::lines::{ColumnCount, DEFAULT_MAX_LINE_BYTES, Lines};
 use crate::error::{Error, Location, Result};
 use crate::metrics::scores::{Counts, Scores};
 
@@ -254,7 +254,7 @@ pub fn parse_eval<R: BufRead>(reader: R, name: &str, format: &EvalFormat) -> Res
     let mut lines = Lines::new(reader, name, DEFAULT_MAX_LINE_BYTES);
     let mut out: Vec<EvalSentence> = Vec::new();
     let mut current: Option<EvalSentence> = None;
-    let mut columns: Option<(usize, usize)> = None;
+    let mut columns = ColumnCount::default();
     // Whether the last line processed was a boundary (blank or `-X-` or -DOCSTART-).
     let mut at_boundary = false;
     let raw_tag = |t: &str| -> String {
@@ -272,21 +272,11 @@ pub fn parse_eval<R: BufRead>(reader: R, name: &str, format: &EvalFormat) -> Res
             at_boundary = true;
             continue;
         }
-        match columns {
-            None => columns = Some((cols.len(), lines.line_number())),
-            Some((n, first)) if n != cols.len() => {
-                return Err(Error::input(
-                    lines.here(),
-                    "columns",
-                    format!(
-                        "expected {n} columns like line {first}, found {}",
-                        cols.len()
-                    ),
-                    "every line needs the same columns: token(s), gold tag, predicted tag",
-                ));
-            }
-            Some(_) => {}
-        }
+        columns.check(
+            cols.len(),
+            &lines,
+            "every line needs the same columns: token(s), gold tag, predicted tag",
+        )?;
         if cols.len() < 2 {
             return Err(Error::input(
                 lines.here(),
