@@ -149,3 +149,32 @@ fn unknown_corpus_and_missing_data_are_explained() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("seqlab data fetch"), "{}", stderr(&o));
 }
+
+#[test]
+fn embed_writes_one_json_vector_per_line() {
+    if common::cached("models/all-MiniLM-L6-v2/model.safetensors").is_none() {
+        return;
+    }
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqlab"))
+        .arg("embed")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"A man is eating food.\nA man is eating a piece of bread.\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let rows: Vec<Vec<f32>> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!((rows.len(), rows[0].len()), (2, 384));
+    let cos: f32 = rows[0].iter().zip(&rows[1]).map(|(a, b)| a * b).sum();
+    assert!((cos - 0.7553).abs() < 1e-3, "{cos}");
+}

@@ -115,6 +115,10 @@ pub enum Error {
     #[error("fetch failed: {0}")]
     Fetch(String),
 
+    /// A tensor computation failed (shape mismatch, device error, ...).
+    #[error("model: {0}")]
+    Model(String),
+
     /// A statistical routine got input it cannot handle.
     #[error("statistics: {0}")]
     Stats(String),

@@ -56,6 +56,8 @@
 //! - [`data`]: sentences and datasets; CoNLL / EstNER / plain-text readers; tag schemes;
 //!   label vocabularies; subsets; the real corpora ([`data::corpora`]) and their download
 //!   ([`data::fetch`]).
+//! - [`encoding`]: words → word pieces with alignment, sub-token label strategies, batches.
+//! - [`model`]: the layer-addressable BERT encoder, the sentence embedder and kNN.
 //! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
 //!   statistics reports need ([`metrics::stats`]: mean ± std, Wilcoxon, bootstrap).
 //! - [`report`]: the reports runs write into `reports/`, with provenance.
@@ -63,9 +65,11 @@
 //! - [`error`]: the one [`Error`] type; messages name file, line and field.
 
 pub mod data;
+pub mod encoding;
 pub mod error;
 pub mod files;
 pub mod metrics;
+pub mod model;
 pub mod report;
 pub mod rng;
 

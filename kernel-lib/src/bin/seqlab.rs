@@ -15,6 +15,7 @@ use seqlab::data::{ConllFormat, Dataset};
 use seqlab::error::{Error, Location, Result};
 use seqlab::metrics::Mode;
 use seqlab::metrics::conlleval::{EvalFormat, read_eval_file};
+use seqlab::model::embed::SentenceEmbedder;
 use seqlab::report::{self, Provenance, datasets, scorer};
 
 #[derive(Parser)]
@@ -37,6 +38,15 @@ enum Command {
     Eval(EvalArgs),
     /// The main job: fetch everything, then write the reports a quick reproduction produces.
     Reproduce(ReproduceArgs),
+    /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
+    Embed {
+        /// A sentence-transformers / BERT model folder [default: the fetched all-MiniLM-L6-v2].
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Use the first CUDA GPU (needs a `cuda` build).
+        #[arg(long)]
+        gpu: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -164,6 +174,7 @@ fn main() -> ExitCode {
         Command::Data(cmd) => data(cmd),
         Command::Eval(args) => eval(&args),
         Command::Reproduce(args) => reproduce(&args),
+        Command::Embed { model, gpu } => embed(model, gpu),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -299,6 +310,36 @@ fn eval(args: &EvalArgs) -> Result<()> {
         print!("{}", scores.conlleval_report());
         if args.averages {
             print!("{}", scores.averages_report());
+        }
+    }
+    Ok(())
+}
+
+/// The default encoder folder in the cache.
+fn default_model() -> PathBuf {
+    corpora::data_dir().join("models/all-MiniLM-L6-v2")
+}
+
+fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let dir = model.unwrap_or_else(default_model);
+    let device = seqlab::model::device(gpu)?;
+    let embedder = SentenceEmbedder::load(&dir, &device)?;
+    let stdin = std::io::stdin();
+    let lines: Vec<String> = stdin
+        .lock()
+        .lines()
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io("<stdin>", e))?;
+    let mut out = std::io::stdout().lock();
+    for chunk in lines.chunks(256) {
+        let rows: Vec<Vec<f32>> = embedder
+            .embed(chunk)?
+            .to_vec2()
+            .map_err(seqlab::model::params::candle_err)?;
+        for row in rows {
+            let json = serde_json::to_string(&row).expect("floats serialize");
+            writeln!(out, "{json}").map_err(|e| Error::io("<stdout>", e))?;
         }
     }
     Ok(())
