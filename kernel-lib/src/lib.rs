@@ -58,6 +58,7 @@
 //!   ([`data::fetch`]).
 //! - [`encoding`]: words → word pieces with alignment, sub-token label strategies, batches.
 //! - [`model`]: the layer-addressable BERT encoder, the sentence embedder and kNN.
+//! - [`train`]: the token tagger, its loss, AdamW, the epoch loop, constrained decoding.
 //! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
 //!   statistics reports need ([`metrics::stats`]: mean ± std, Wilcoxon, bootstrap).
 //! - [`report`]: the reports runs write into `reports/`, with provenance.
@@ -72,5 +73,6 @@ pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod rng;
+pub mod train;
 
 pub use error::{Error, InputError, Location, Result};

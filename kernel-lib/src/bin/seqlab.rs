@@ -11,12 +11,14 @@ use seqlab::data::estner::read_estner;
 use seqlab::data::fetch;
 use seqlab::data::scheme::{Repair, TagScheme, parse_tag};
 use seqlab::data::stats::CorpusStats;
-use seqlab::data::{ConllFormat, Dataset};
+use seqlab::data::{ConllFormat, Dataset, Subset};
+use seqlab::encoding::SubtokenLabels;
 use seqlab::error::{Error, Location, Result};
 use seqlab::metrics::Mode;
 use seqlab::metrics::conlleval::{EvalFormat, read_eval_file};
 use seqlab::model::embed::SentenceEmbedder;
 use seqlab::report::{self, Provenance, datasets, scorer};
+use seqlab::train::Selection;
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +40,8 @@ enum Command {
     Eval(EvalArgs),
     /// The main job: fetch everything, then write the reports a quick reproduction produces.
     Reproduce(ReproduceArgs),
+    /// Fine-tune a token tagger on a corpus and report test scores.
+    Train(Box<TrainArgs>),
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
         /// A sentence-transformers / BERT model folder [default: the fetched all-MiniLM-L6-v2].
@@ -143,6 +147,55 @@ struct EvalArgs {
 }
 
 #[derive(Args)]
+struct TrainArgs {
+    /// Corpus: conll2003, estner, wnut16.
+    #[arg(long, default_value = "conll2003")]
+    data: CorpusName,
+    /// Training subset: all, first:N, first:P%, random:N:seed=S.
+    #[arg(long, default_value = "all")]
+    train_subset: Subset,
+    /// Pretrained BERT folder [default: the fetched all-MiniLM-L6-v2].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Epochs.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Batch size in sentences.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 5e-5)]
+    lr: f64,
+    /// Fraction of updates spent warming up.
+    #[arg(long, default_value_t = 0.1)]
+    warmup_ratio: f64,
+    /// Seed for the head's initialisation, shuffling and dropout.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sub-token labels: none (first piece only), real, repeat, o.
+    #[arg(long, default_value = "real")]
+    subtoken: SubtokenLabels,
+    /// Model selection: dev-f1, train-loss, last.
+    #[arg(long, default_value = "dev-f1")]
+    select: Selection,
+    /// Early stopping after this many epochs without improvement.
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Scoring of dev and test: conlleval, strict, strict:<scheme>.
+    #[arg(long, default_value = "conlleval")]
+    eval_mode: Mode,
+    /// Save the tagger, the training log and the test scores here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Cache folder [default: $SEQLAB_DATA or data/cache].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Use the first CUDA GPU (needs a `cuda` build).
+    #[arg(long)]
+    gpu: bool,
+}
+
+#[derive(Args)]
 struct ReproduceArgs {
     /// Reports folder [default: reports/ in the repository].
     #[arg(long)]
@@ -175,6 +228,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(&args),
         Command::Reproduce(args) => reproduce(&args),
         Command::Embed { model, gpu } => embed(model, gpu),
+        Command::Train(args) => train(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -341,6 +395,109 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
             let json = serde_json::to_string(&row).expect("floats serialize");
             writeln!(out, "{json}").map_err(|e| Error::io("<stdout>", e))?;
         }
+    }
+    Ok(())
+}
+
+fn train(args: &TrainArgs) -> Result<()> {
+    use seqlab::train::{Tagger, TaggerOptions, TrainConfig, TrainItem, evaluate, fit};
+    let started = std::time::Instant::now();
+    let data_dir = args.data_dir.clone().unwrap_or_else(corpora::data_dir);
+    let corpus = corpora::load_corpus(args.data, &data_dir)?;
+    let train_set = corpus.train.subset(&args.train_subset)?;
+    let vocab = corpus.vocab();
+    let device = seqlab::model::device(args.gpu)?;
+    let mut rng = seqlab::rng::seeded(args.seed);
+    let model_dir = args.model.clone().unwrap_or_else(default_model);
+    let options = TaggerOptions {
+        subtoken_labels: args.subtoken,
+        ..TaggerOptions::default()
+    };
+    let tagger = Tagger::from_pretrained(
+        &model_dir,
+        vocab.clone(),
+        TagScheme::Iob2,
+        &options,
+        &device,
+        &mut rng,
+    )?;
+    let items = train_set
+        .sentences
+        .iter()
+        .map(|s| TrainItem::from_sentence(s, &vocab))
+        .collect::<Result<Vec<_>>>()?;
+    let cfg = TrainConfig {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.lr,
+        warmup_ratio: args.warmup_ratio,
+        selection: args.select,
+        patience: args.patience,
+        eval_mode: args.eval_mode,
+        ..TrainConfig::default()
+    };
+    println!(
+        "training {} on {} sentences of {} ({}), {} labels, device {}, seed {}",
+        tagger.config().base_model,
+        train_set.len(),
+        corpus.name,
+        args.train_subset,
+        vocab.len(),
+        seqlab::model::device_name(&device),
+        args.seed
+    );
+    let report = fit(
+        &tagger,
+        &items,
+        Some(&corpus.dev),
+        &cfg,
+        &mut rng,
+        &mut |e| println!("{e}"),
+    )?;
+    if let Some(w) = report.encode.warning() {
+        println!("{w}");
+    }
+    let test = evaluate(&tagger, &corpus.test, args.eval_mode, cfg.eval_batch_size)?;
+    println!(
+        "== test ({} mode), weights of epoch {}",
+        args.eval_mode, report.best_epoch
+    );
+    print!("{}", test.scores.conlleval_report());
+    print!("{}", test.scores.averages_report());
+    let secs = started.elapsed().as_secs_f64();
+    let rss = seqlab::report::peak_rss_mib();
+    println!(
+        "test F1 {:.2} | wall {:.1} s | peak RSS {} | training {:.0} pieces/s",
+        100.0 * test.scores.micro().f1,
+        secs,
+        rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")),
+        report.train_pieces_per_second
+    );
+    if let Some(out) = &args.out {
+        tagger.save(&out.join("tagger"))?;
+        let summary = serde_json::json!({
+            "corpus": corpus.name,
+            "train_subset": args.train_subset.to_string(),
+            "seed": args.seed,
+            "config": cfg,
+            "report": report,
+            "test": {
+                "scores": test.scores,
+                "micro": test.scores.micro(),
+                "weighted": test.scores.weighted(),
+                "loss": test.loss,
+            },
+            "wall_seconds": secs,
+            "peak_rss_mib": rss,
+            "provenance": Provenance::collect(),
+        });
+        seqlab::files::write_atomic(
+            &out.join("train.json"),
+            serde_json::to_string_pretty(&summary)
+                .expect("json")
+                .as_bytes(),
+        )?;
+        println!("saved to {}", out.display());
     }
     Ok(())
 }

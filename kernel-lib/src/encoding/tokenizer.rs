@@ -158,6 +158,18 @@ impl WordTokenizer {
         })
     }
 
+    /// Writes the tokenizer as `tokenizer.json` (padding and truncation off), atomically.
+    ///
+    /// # Errors
+    /// Serialization or file errors.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = self
+            .inner
+            .to_string(false)
+            .map_err(|e| Error::Model(format!("tokenizer: {e}")))?;
+        crate::files::write_atomic(path, json.as_bytes())
+    }
+
     /// Vocabulary size, added tokens included.
     pub fn vocab_size(&self) -> usize {
         self.inner.get_vocab_size(true)

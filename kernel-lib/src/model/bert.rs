@@ -40,7 +40,7 @@ pub enum Activation {
 impl Activation {
     fn apply(self, x: &Tensor) -> CResult<Tensor> {
         match self {
-            Activation::Gelu => x.gelu_erf(),
+            Activation::Gelu => crate::model::kernels::gelu(x),
             Activation::GeluNew => x.gelu(),
             Activation::Relu => x.relu(),
         }

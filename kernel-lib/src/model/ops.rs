@@ -2,13 +2,15 @@
 //! dropout, and layers that pick a differentiable implementation when gradients are needed.
 //!
 //! candle-nn's fused `layer_norm` and `softmax_last_dim` kernels are fast but have no backward
-//! pass: a model built on them trains only the layers above the first LayerNorm. Here the fused
-//! kernels serve inference and composite (differentiable) versions serve training.
+//! pass: a model built on them trains only the layers above the first LayerNorm. On the CPU the
+//! layers here use seqlab's fused kernels with backward passes ([`crate::model::kernels`]);
+//! elsewhere candle's fused kernels serve inference and composite operations serve training.
 
 use candle_core::{D, DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
 use rand::RngCore;
 
+use crate::model::kernels;
 use crate::rng::SeqRng;
 
 /// How a forward pass runs: with or without gradients, with or without dropout.
@@ -126,7 +128,7 @@ impl Linear {
         let rows: usize = dims[..dims.len() - 1].iter().product();
         let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
         let y = match &self.bias {
-            Some(b) => y.broadcast_add(b)?,
+            Some(b) => kernels::bias_add(&y, b)?,
             None => y,
         };
         let mut out = dims;
@@ -183,7 +185,9 @@ impl LayerNorm {
 /// # Shapes
 /// Any shape in, the same shape out.
 pub fn softmax_last(x: &Tensor, pass: &Pass) -> Result<Tensor> {
-    if pass.needs_grad() || !x.is_contiguous() {
+    if kernels::applies(&[x]) {
+        kernels::softmax_last(x)
+    } else if pass.needs_grad() || !x.is_contiguous() {
         candle_nn::ops::softmax(x, D::Minus1)
     } else {
         candle_nn::ops::softmax_last_dim(x)

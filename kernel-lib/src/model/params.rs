@@ -39,6 +39,7 @@ pub struct ParamStore {
 impl ParamStore {
     /// An empty store on `device`.
     pub fn new(device: &Device) -> Self {
+        crate::model::tune_allocator();
         ParamStore {
             tensors: BTreeMap::new(),
             vars: BTreeMap::new(),

@@ -26,6 +26,14 @@ pub fn repo_relative(path: &Path) -> String {
         .unwrap_or_else(|_| path.display().to_string())
 }
 
+/// Peak resident memory of this process in MiB (`VmHWM` on Linux; `None` elsewhere).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 /// Where and with what a report was produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Provenance {

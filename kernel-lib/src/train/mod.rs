@@ -1,0 +1,13 @@
+//! Training and prediction: the token tagger ([`tagger`]), the loss on label distributions
+//! ([`loss`]), AdamW with its schedule ([`optim`]), the epoch loop with model selection
+//! ([`trainer`]) and per-word predictions with constrained decoding ([`predict`]).
+
+pub mod loss;
+pub mod optim;
+pub mod predict;
+pub mod tagger;
+pub mod trainer;
+
+pub use predict::{Constraints, Prediction};
+pub use tagger::{Tagger, TaggerConfig, TaggerOptions, TrainItem};
+pub use trainer::{EpochLog, Evaluation, Selection, TrainConfig, TrainReport, evaluate, fit};
