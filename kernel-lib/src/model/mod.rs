@@ -1,14 +1,19 @@
-//! Models on candle: a layer-addressable BERT encoder ([`bert`]), the sentence embedder with
+//! Models on candle: a layer-addressable BERT encoder ([`bert`]); causal language models for
+//! perplexity ([`lm`], with [`llama`] for SmolLM2's GGUF and [`gpt2`]); the sentence embedder with
 //! exact kNN ([`embed`]), building blocks with seeded dropout ([`ops`]), fused CPU kernels with
 //! backward passes ([`kernels`]) and named parameters ([`params`]).
 
 pub mod bert;
 pub mod embed;
+pub mod gpt2;
 pub mod kernels;
+pub mod llama;
+pub mod lm;
 pub mod ops;
 pub mod params;
 
 pub use bert::{BertConfig, BertEncoder};
+pub use lm::CausalLm;
 pub use ops::Pass;
 pub use params::ParamStore;
 
