@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use seqlab::encoding::{LongPolicy, WordTokenizer};
 use seqlab::model::embed::{SentenceEmbedder, knn};
-use seqlab::model::{BertConfig, BertEncoder, ParamStore, Pass};
+use seqlab::model::{BertConfig, BertEncoder, EncoderInput, ParamStore, Pass};
 
 #[derive(Deserialize)]
 struct Reference {
@@ -91,9 +91,8 @@ fn hidden_states_match_pytorch_within_1e4() {
             .unwrap()
             .to_dtype(candle_core::DType::F32)
             .unwrap();
-        let all = enc
-            .forward_all(&ids, None, &mask, &mut Pass::eval())
-            .unwrap();
+        let input = EncoderInput::new(&ids, &mask);
+        let all = enc.forward_all(&input, &mut Pass::eval()).unwrap();
         let last = max_abs_diff(&all[6].i(0).unwrap(), &s.last);
         let l3 = max_abs_diff(&all[3].i(0).unwrap(), &s.layer3);
         eprintln!("{:?}: max |Δ| last {last:.2e}, layer 3 {l3:.2e}", s.text);
@@ -105,7 +104,7 @@ fn hidden_states_match_pytorch_within_1e4() {
         assert!(l3 <= 1e-4, "{}: layer 3 differs by {l3}", s.text);
         // The differentiable (training) path computes the same function.
         let slow = enc
-            .forward(&ids, None, &mask, &mut Pass::grad_only())
+            .forward(&EncoderInput::new(&ids, &mask), &mut Pass::grad_only())
             .unwrap();
         let d = max_abs_diff(&slow.i(0).unwrap(), &s.last);
         assert!(d <= 1e-4, "{}: training path differs by {d}", s.text);
@@ -113,7 +112,7 @@ fn hidden_states_match_pytorch_within_1e4() {
         let bias = BertEncoder::attention_bias(&mask).unwrap();
         let h3 = enc
             .run_layers(
-                &enc.embed(&ids, None, &mut Pass::eval()).unwrap(),
+                &enc.embed(&input, &mut Pass::eval()).unwrap(),
                 &bias,
                 0..3,
                 &mut Pass::eval(),
@@ -146,7 +145,9 @@ fn padded_batches_equal_single_sentences() {
     let n = reference.sentences.len();
     let ids = Tensor::from_vec(ids, (n, t), &Device::Cpu).unwrap();
     let mask = Tensor::from_vec(mask, (n, t), &Device::Cpu).unwrap();
-    let out = enc.forward(&ids, None, &mask, &mut Pass::eval()).unwrap();
+    let out = enc
+        .forward(&EncoderInput::new(&ids, &mask), &mut Pass::eval())
+        .unwrap();
     for (k, s) in reference.sentences.iter().enumerate() {
         let real = out.i((k, 0..s.ids.len())).unwrap();
         let d = max_abs_diff(&real, &s.last);
@@ -169,7 +170,7 @@ fn gradients_reach_the_embeddings() {
         .to_dtype(candle_core::DType::F32)
         .unwrap();
     let out = enc
-        .forward(&ids, None, &mask, &mut Pass::grad_only())
+        .forward(&EncoderInput::new(&ids, &mask), &mut Pass::grad_only())
         .unwrap();
     let grads = out.sqr().unwrap().mean_all().unwrap().backward().unwrap();
     for name in [

@@ -61,7 +61,11 @@ fn main() -> seqlab::Result<()> {
         &model_dir(),
         vocab.clone(),
         TagScheme::Iob2,
-        &TaggerOptions::default(),
+        // The architecture of transformers' BertForTokenClassification: no case embeddings.
+        &TaggerOptions {
+            casing: seqlab::encoding::Casing::Off,
+            ..TaggerOptions::default()
+        },
         &device,
         &mut rng,
     )?;
@@ -142,6 +146,7 @@ fn main() -> seqlab::Result<()> {
                 mask: Tensor::from_vec(flat_mask, (b, t), &device).unwrap(),
                 targets: Some(Tensor::from_vec(targets, (b, t, c), &device).unwrap()),
                 loss_mask: Some(Tensor::from_vec(lmask, (b, t), &device).unwrap()),
+                case_ids: None,
                 rows: (0..b).collect(),
             }
         })

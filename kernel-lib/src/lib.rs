@@ -50,6 +50,48 @@
 //! # Ok::<(), seqlab::Error>(())
 //! ```
 //!
+//! ## Training a tagger
+//!
+//! A tagger is a pretrained BERT folder plus a linear head over the labels. Here a tiny random
+//! BERT stands in for all-MiniLM-L6-v2 (`data/cache/models/all-MiniLM-L6-v2` after
+//! `seqlab data fetch`) so that the example runs in a second:
+//!
+//! ```
+//! use seqlab::data::{conll, ConllFormat, TagScheme};
+//! use seqlab::train::{fit, Tagger, TaggerOptions, TrainConfig, TrainItem, Selection};
+//!
+//! let data = conll::parse_str(
+//!     "Ada B-PER\nvisited O\nTurin B-LOC\n\nBabbage B-PER\nagreed O\n",
+//!     "toy.txt",
+//!     &ConllFormat::default(),
+//! )?;
+//! let dir = tempfile::tempdir()?;
+//! seqlab::model::tiny::write_tiny_bert(dir.path(), &["ada", "visited", "turin", "babbage", "agreed"], 1)?;
+//!
+//! let mut rng = seqlab::rng::seeded(1); // every random draw comes from here
+//! let tagger = Tagger::from_pretrained(
+//!     dir.path(),
+//!     data.vocab(),
+//!     TagScheme::Iob2,
+//!     &TaggerOptions::default(),
+//!     &candle_core::Device::Cpu,
+//!     &mut rng,
+//! )?;
+//! let items: Vec<TrainItem> = data
+//!     .sentences
+//!     .iter()
+//!     .map(|s| TrainItem::from_sentence(s, tagger.labels()))
+//!     .collect::<seqlab::Result<_>>()?;
+//! let cfg = TrainConfig { epochs: 2, selection: Selection::Last, ..TrainConfig::default() };
+//! let report = fit(&tagger, &items, None, &cfg, &mut rng, &mut |epoch| println!("{epoch}"))?;
+//! assert_eq!(report.epochs.len(), 2);
+//!
+//! // Per-word label distributions, argmax tags, or the best valid sequence:
+//! let pred = tagger.predict(&[vec!["Ada", "agreed"]], 8)?;
+//! assert_eq!(pred[0].tags(tagger.labels()).len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Where things are
 //!
 //! The modules follow the data:

@@ -12,7 +12,7 @@ use seqlab::data::fetch;
 use seqlab::data::scheme::{Repair, TagScheme, parse_tag};
 use seqlab::data::stats::CorpusStats;
 use seqlab::data::{ConllFormat, Dataset, Subset};
-use seqlab::encoding::SubtokenLabels;
+use seqlab::encoding::{Casing, SubtokenLabels};
 use seqlab::error::{Error, Location, Result};
 use seqlab::metrics::Mode;
 use seqlab::metrics::conlleval::{EvalFormat, read_eval_file};
@@ -175,6 +175,9 @@ struct TrainArgs {
     /// Sub-token labels: none (first piece only), real, repeat, o.
     #[arg(long, default_value = "real")]
     subtoken: SubtokenLabels,
+    /// Word-shape embeddings: auto (on for uncased encoders), on, off.
+    #[arg(long, default_value = "auto")]
+    casing: Casing,
     /// Model selection: dev-f1, train-loss, last.
     #[arg(long, default_value = "dev-f1")]
     select: Selection,
@@ -411,6 +414,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     let model_dir = args.model.clone().unwrap_or_else(default_model);
     let options = TaggerOptions {
         subtoken_labels: args.subtoken,
+        casing: args.casing,
         ..TaggerOptions::default()
     };
     let tagger = Tagger::from_pretrained(
@@ -437,8 +441,9 @@ fn train(args: &TrainArgs) -> Result<()> {
         ..TrainConfig::default()
     };
     println!(
-        "training {} on {} sentences of {} ({}), {} labels, device {}, seed {}",
+        "training {} (case embeddings {}) on {} sentences of {} ({}), {} labels, device {}, seed {}",
         tagger.config().base_model,
+        if tagger.config().casing { "on" } else { "off" },
         train_set.len(),
         corpus.name,
         args.train_subset,

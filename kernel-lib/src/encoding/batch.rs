@@ -26,6 +26,8 @@ pub struct Example {
     pub targets: Vec<Option<Vec<f32>>>,
     /// Index of the sentence the chunk comes from.
     pub sentence: usize,
+    /// Per piece, the shape class of its word (empty when the tagger uses no casing).
+    pub case: Vec<u32>,
 }
 
 /// Padded tensors for a group of examples.
@@ -42,6 +44,8 @@ pub struct Batch {
     pub targets: Option<Tensor>,
     /// 1 where the loss applies; `[B, T]` f32.
     pub loss_mask: Option<Tensor>,
+    /// Word-shape ids; `[B, T]` u32 (when the examples have them).
+    pub case_ids: Option<Tensor>,
     /// Index of each row's example.
     pub rows: Vec<usize>,
 }
@@ -98,7 +102,12 @@ pub fn make_batch(
     } else {
         Vec::new()
     };
+    let cased = examples.iter().any(|e| !e.case.is_empty());
+    let mut case = if cased { vec![0u32; b * t] } else { Vec::new() };
     for (r, e) in examples.iter().enumerate() {
+        if cased {
+            case[r * t..r * t + e.case.len()].copy_from_slice(&e.case);
+        }
         for (i, &id) in e.chunk.ids.iter().enumerate() {
             ids[r * t + i] = id;
             mask[r * t + i] = 1.0;
@@ -122,6 +131,11 @@ pub fn make_batch(
         },
         loss_mask: if labeled {
             Some(tensor(loss_mask, &[b, t]).map_err(candle_err)?)
+        } else {
+            None
+        },
+        case_ids: if cased {
+            Some(Tensor::from_vec(case, (b, t), device).map_err(candle_err)?)
         } else {
             None
         },
@@ -173,6 +187,7 @@ mod tests {
             },
             targets: vec![None, Some(vec![0.0, 1.0]), None],
             sentence: 0,
+            case: Vec::new(),
         };
         let e2 = Example {
             chunk: Encoded {
@@ -183,6 +198,7 @@ mod tests {
             },
             targets: vec![None, Some(vec![1.0, 0.0]), Some(vec![0.5, 0.5]), None],
             sentence: 1,
+            case: Vec::new(),
         };
         let b = make_batch(&[&e1, &e2], vec![0, 1], 0, 2, &Device::Cpu).unwrap();
         assert_eq!(

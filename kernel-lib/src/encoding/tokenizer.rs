@@ -170,6 +170,14 @@ impl WordTokenizer {
         crate::files::write_atomic(path, json.as_bytes())
     }
 
+    /// Whether the tokenizer lowercases (an uncased model): `Paris` and `paris` encode alike.
+    pub fn lowercases(&self) -> bool {
+        matches!(
+            (self.word_pieces(&["Paris"]), self.word_pieces(&["paris"])),
+            (Ok(a), Ok(b)) if a == b
+        )
+    }
+
     /// Vocabulary size, added tokens included.
     pub fn vocab_size(&self) -> usize {
         self.inner.get_vocab_size(true)

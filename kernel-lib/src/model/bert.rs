@@ -184,12 +184,40 @@ impl BertConfig {
     }
 }
 
-/// Token, position and segment embeddings, summed and normalised.
+/// What the encoder reads.
+#[derive(Debug, Clone, Copy)]
+pub struct EncoderInput<'a> {
+    /// Piece ids, `[B, T]` u32.
+    pub ids: &'a Tensor,
+    /// 1 for real pieces, 0 for padding, `[B, T]`.
+    pub mask: &'a Tensor,
+    /// Segment ids `[B, T]` u32 (all 0 when `None`).
+    pub type_ids: Option<&'a Tensor>,
+    /// Word-shape ids `[B, T]` u32 for the case embeddings (see
+    /// [`crate::encoding::casing`]); ignored when the encoder has none.
+    pub case_ids: Option<&'a Tensor>,
+}
+
+impl<'a> EncoderInput<'a> {
+    /// Ids and mask, no segments, no shapes.
+    pub fn new(ids: &'a Tensor, mask: &'a Tensor) -> Self {
+        EncoderInput {
+            ids,
+            mask,
+            type_ids: None,
+            case_ids: None,
+        }
+    }
+}
+
+/// Token, position and segment embeddings (plus optional word-shape embeddings), summed and
+/// normalised.
 #[derive(Debug, Clone)]
 pub struct BertEmbeddings {
     word: Embedding,
     position: Embedding,
     token_type: Embedding,
+    case: Option<Embedding>,
     layer_norm: LayerNorm,
     dropout: f64,
 }
@@ -201,10 +229,16 @@ impl BertEmbeddings {
         let emb = |name: &str, n: usize| -> CResult<Embedding> {
             Ok(Embedding::new(vb.pp(name).get((n, h), "weight")?, h))
         };
+        let case = if vb.contains_tensor("case_embeddings.weight") {
+            Some(emb("case_embeddings", crate::encoding::casing::NUM_SHAPES)?)
+        } else {
+            None
+        };
         Ok(BertEmbeddings {
             word: emb("word_embeddings", cfg.vocab_size)?,
             position: emb("position_embeddings", cfg.max_position_embeddings)?,
             token_type: emb("token_type_embeddings", cfg.type_vocab_size)?,
+            case,
             layer_norm: LayerNorm::load(vb.pp("LayerNorm"), h, cfg.layer_norm_eps)?,
             dropout: cfg.hidden_dropout_prob,
         })
@@ -215,14 +249,31 @@ impl BertEmbeddings {
         self.word.embeddings()
     }
 
+    /// Whether word-shape embeddings are part of the input.
+    pub fn has_case(&self) -> bool {
+        self.case.is_some()
+    }
+
     /// # Shapes
-    /// `ids`, `type_ids`: `[B, T]` (u32) → `[B, T, H]`.
-    pub fn forward(&self, ids: &Tensor, type_ids: &Tensor, pass: &mut Pass) -> CResult<Tensor> {
+    /// `ids`, `type_ids`, `case_ids`: `[B, T]` (u32) → `[B, T, H]`.
+    pub fn forward(
+        &self,
+        ids: &Tensor,
+        type_ids: &Tensor,
+        case_ids: Option<&Tensor>,
+        pass: &mut Pass,
+    ) -> CResult<Tensor> {
+        use candle_nn::Module;
         let (_b, t) = ids.dims2()?;
         let positions = Tensor::arange(0u32, t as u32, ids.device())?.unsqueeze(0)?;
-        let x = candle_nn::Module::forward(&self.word, ids)?
-            .broadcast_add(&candle_nn::Module::forward(&self.position, &positions)?)?
-            .add(&candle_nn::Module::forward(&self.token_type, type_ids)?)?;
+        let mut x = self
+            .word
+            .forward(ids)?
+            .broadcast_add(&self.position.forward(&positions)?)?
+            .add(&self.token_type.forward(type_ids)?)?;
+        if let (Some(table), Some(c)) = (&self.case, case_ids) {
+            x = x.add(&table.forward(c)?)?;
+        }
         let x = self.layer_norm.forward(&x, pass)?;
         pass.dropout(&x, self.dropout)
     }
@@ -364,22 +415,18 @@ impl BertEncoder {
     /// The embedding output `h[0]`.
     ///
     /// # Shapes
-    /// `ids`: `[B, T]` u32; `type_ids`: `[B, T]` u32 or `None` (all 0) → `[B, T, H]`.
-    pub fn embed(
-        &self,
-        ids: &Tensor,
-        type_ids: Option<&Tensor>,
-        pass: &mut Pass,
-    ) -> CResult<Tensor> {
+    /// input of `[B, T]` → `[B, T, H]`.
+    pub fn embed(&self, input: &EncoderInput, pass: &mut Pass) -> CResult<Tensor> {
         let zeros;
-        let type_ids = match type_ids {
+        let type_ids = match input.type_ids {
             Some(t) => t,
             None => {
-                zeros = ids.zeros_like()?;
+                zeros = input.ids.zeros_like()?;
                 &zeros
             }
         };
-        self.embeddings.forward(ids, type_ids, pass)
+        self.embeddings
+            .forward(input.ids, type_ids, input.case_ids, pass)
     }
 
     /// Runs layers `range` (0-based: `0..m` turns `h[0]` into `h[m]`, `m..L` continues).
@@ -409,32 +456,20 @@ impl BertEncoder {
     /// The last hidden state `h[L]`.
     ///
     /// # Shapes
-    /// `ids`: `[B, T]` u32, `mask`: `[B, T]` → `[B, T, H]`.
-    pub fn forward(
-        &self,
-        ids: &Tensor,
-        type_ids: Option<&Tensor>,
-        mask: &Tensor,
-        pass: &mut Pass,
-    ) -> CResult<Tensor> {
-        let bias = Self::attention_bias(mask)?;
-        let h = self.embed(ids, type_ids, pass)?;
+    /// input of `[B, T]` → `[B, T, H]`.
+    pub fn forward(&self, input: &EncoderInput, pass: &mut Pass) -> CResult<Tensor> {
+        let bias = Self::attention_bias(input.mask)?;
+        let h = self.embed(input, pass)?;
         self.run_layers(&h, &bias, 0..self.layers.len(), pass)
     }
 
     /// Every hidden state `h[0..=L]`.
     ///
     /// # Shapes
-    /// `ids`: `[B, T]` u32, `mask`: `[B, T]` → `L + 1` tensors `[B, T, H]`.
-    pub fn forward_all(
-        &self,
-        ids: &Tensor,
-        type_ids: Option<&Tensor>,
-        mask: &Tensor,
-        pass: &mut Pass,
-    ) -> CResult<Vec<Tensor>> {
-        let bias = Self::attention_bias(mask)?;
-        let mut out = vec![self.embed(ids, type_ids, pass)?];
+    /// input of `[B, T]` → `L + 1` tensors `[B, T, H]`.
+    pub fn forward_all(&self, input: &EncoderInput, pass: &mut Pass) -> CResult<Vec<Tensor>> {
+        let bias = Self::attention_bias(input.mask)?;
+        let mut out = vec![self.embed(input, pass)?];
         for layer in &self.layers {
             let next = layer.forward(out.last().expect("h[0] is there"), &bias, pass)?;
             out.push(next);

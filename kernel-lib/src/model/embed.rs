@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::encoding::tokenizer::{LongPolicy, WordTokenizer};
 use crate::error::{Error, Result};
-use crate::model::bert::{BertConfig, BertEncoder};
+use crate::model::bert::{BertConfig, BertEncoder, EncoderInput};
 use crate::model::ops::Pass;
 use crate::model::params::{ParamStore, candle_err};
 
@@ -92,7 +92,9 @@ impl SentenceEmbedder {
             let out = (|| -> candle_core::Result<Tensor> {
                 let idt = Tensor::from_vec(flat, (group.len(), t), &device)?;
                 let mt = Tensor::from_vec(mask, (group.len(), t), &device)?;
-                let h = self.encoder.forward(&idt, None, &mt, &mut Pass::eval())?;
+                let h = self
+                    .encoder
+                    .forward(&EncoderInput::new(&idt, &mt), &mut Pass::eval())?;
                 l2_normalize(&mean_pool(&h, &mt)?)
             })()
             .map_err(candle_err)?;

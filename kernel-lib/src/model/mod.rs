@@ -11,8 +11,9 @@ pub mod llama;
 pub mod lm;
 pub mod ops;
 pub mod params;
+pub mod tiny;
 
-pub use bert::{BertConfig, BertEncoder};
+pub use bert::{BertConfig, BertEncoder, EncoderInput};
 pub use lm::CausalLm;
 pub use ops::Pass;
 pub use params::ParamStore;

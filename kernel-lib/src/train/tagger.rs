@@ -16,13 +16,14 @@ use serde::{Deserialize, Serialize};
 use crate::data::scheme::TagScheme;
 use crate::data::{LabelVocab, Sentence};
 use crate::encoding::align::{continuation_map, one_hot, piece_targets};
+use crate::encoding::casing::{self, Casing, NUM_SHAPES};
 use crate::encoding::{
-    Batch, EncodeStats, Example, LongPolicy, SubtokenLabels, WordTokenizer, make_batch,
+    Batch, EncodeStats, Encoded, Example, LongPolicy, SubtokenLabels, WordTokenizer, make_batch,
     plan_batches,
 };
 use crate::error::{Error, Location, Result};
 use crate::files::write_atomic;
-use crate::model::bert::{BertConfig, BertEncoder};
+use crate::model::bert::{BertConfig, BertEncoder, EncoderInput};
 use crate::model::ops::{Linear, Pass};
 use crate::model::params::{ParamStore, candle_err};
 use crate::rng::SeqRng;
@@ -46,6 +47,9 @@ pub struct TaggerConfig {
     pub long_sentences: LongPolicy,
     /// Dropout before the classifier.
     pub classifier_dropout: f64,
+    /// Whether word-shape embeddings are added to the input (see [`crate::encoding::casing`]).
+    #[serde(default)]
+    pub casing: bool,
     /// The pretrained model folder's name (provenance).
     pub base_model: String,
 }
@@ -62,6 +66,8 @@ pub struct TaggerOptions {
     pub long_sentences: LongPolicy,
     /// Dropout before the classifier (default: the encoder's hidden dropout, 0.1 for BERT).
     pub classifier_dropout: Option<f64>,
+    /// Word-shape embeddings: on when the tokenizer lowercases by default.
+    pub casing: Casing,
 }
 
 impl Default for TaggerOptions {
@@ -71,6 +77,7 @@ impl Default for TaggerOptions {
             max_pieces: None,
             long_sentences: LongPolicy::Split,
             classifier_dropout: None,
+            casing: Casing::Auto,
         }
     }
 }
@@ -151,6 +158,21 @@ impl Tagger {
             .max_pieces
             .unwrap_or(encoder_cfg.max_position_embeddings)
             .min(encoder_cfg.max_position_embeddings);
+        let tokenizer = WordTokenizer::from_file(
+            &dir.join("tokenizer.json"),
+            max_pieces,
+            options.long_sentences,
+        )?;
+        let casing = match options.casing {
+            Casing::On => true,
+            Casing::Off => false,
+            Casing::Auto => tokenizer.lowercases(),
+        };
+        if casing {
+            // Zero rows: the encoder starts exactly as pretrained.
+            let z = Tensor::zeros((NUM_SHAPES, h), DType::F32, device).map_err(candle_err)?;
+            store.insert("embeddings.case_embeddings.weight", z, true)?;
+        }
         let cfg = TaggerConfig {
             classifier_dropout: options
                 .classifier_dropout
@@ -161,12 +183,11 @@ impl Tagger {
             subtoken_labels: options.subtoken_labels,
             max_pieces,
             long_sentences: options.long_sentences,
+            casing,
             base_model: dir
                 .file_name()
                 .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into()),
         };
-        let tokenizer =
-            WordTokenizer::from_file(&dir.join("tokenizer.json"), max_pieces, cfg.long_sentences)?;
         Self::assemble(cfg, store, tokenizer)
     }
 
@@ -224,6 +245,16 @@ impl Tagger {
         let store = ParamStore::load_encoder(&dir.join("model.safetensors"), device, true, |n| {
             n.starts_with("classifier.")
         })?;
+        if cfg.casing
+            != store
+                .tensors()
+                .contains_key("embeddings.case_embeddings.weight")
+        {
+            return Err(Error::config(
+                "casing",
+                "tagger.json and model.safetensors disagree about the case embeddings",
+            ));
+        }
         let tokenizer = WordTokenizer::from_file(
             &dir.join("tokenizer.json"),
             cfg.max_pieces,
@@ -296,14 +327,28 @@ impl Tagger {
                     &self.cont,
                     self.outside,
                 );
+                let case = self.piece_shapes(&chunk, &item.tokens);
                 out.push(Example {
                     chunk,
                     targets,
                     sentence: k,
+                    case,
                 });
             }
         }
         Ok((out, stats))
+    }
+
+    /// Per piece, the shape of its word (empty when casing is off).
+    fn piece_shapes<S: AsRef<str>>(&self, chunk: &Encoded, words: &[S]) -> Vec<u32> {
+        if !self.cfg.casing {
+            return Vec::new();
+        }
+        chunk
+            .word_of
+            .iter()
+            .map(|w| w.map_or(casing::NONE, |w| casing::shape(words[w].as_ref())))
+            .collect()
     }
 
     /// Pads examples `rows` into a batch on the tagger's device.
@@ -335,8 +380,16 @@ impl Tagger {
     /// # Shapes
     /// batch of `[B, T]` → `[B, T, C]`.
     pub fn logits(&self, batch: &Batch, pass: &mut Pass) -> candle_core::Result<Tensor> {
-        let h = self.encoder.forward(&batch.ids, None, &batch.mask, pass)?;
+        let h = self.encoder.forward(&Self::input(batch), pass)?;
         self.head(&h, pass)
+    }
+
+    /// The encoder input of a batch.
+    pub fn input(batch: &Batch) -> EncoderInput<'_> {
+        EncoderInput {
+            case_ids: batch.case_ids.as_ref(),
+            ..EncoderInput::new(&batch.ids, &batch.mask)
+        }
     }
 
     /// The mean soft cross-entropy of a labeled batch.
@@ -368,6 +421,7 @@ impl Tagger {
         for (k, words) in sentences.iter().enumerate() {
             let (chunks, _) = self.tokenizer.encode_words(words)?;
             examples.extend(chunks.into_iter().map(|chunk| Example {
+                case: self.piece_shapes(&chunk, words),
                 chunk,
                 targets: Vec::new(),
                 sentence: k,
