@@ -178,3 +178,29 @@ fn embed_writes_one_json_vector_per_line() {
     let cos: f32 = rows[0].iter().zip(&rows[1]).map(|(a, b)| a * b).sum();
     assert!((cos - 0.7553).abs() < 1e-3, "{cos}");
 }
+
+#[test]
+fn a_corrupt_model_file_is_one_line_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    seqlab::model::tiny::write_tiny_bert(dir.path(), &["anna"], 1).unwrap();
+    let weights = dir.path().join("model.safetensors");
+    std::fs::write(&weights, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}").unwrap();
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqlab"))
+        .args(["embed", "--model", dir.path().to_str().unwrap()])
+        .env("RUST_BACKTRACE", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Anna\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&weights.display().to_string()) && !err.contains("panicked"),
+        "{err}"
+    );
+}

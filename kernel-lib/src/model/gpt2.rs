@@ -157,7 +157,7 @@ impl Gpt2 {
             Error::input(
                 Location::in_path(&weights, 0),
                 "safetensors",
-                e.to_string(),
+                crate::model::params::first_line(&e.to_string()),
                 "a GPT-2 folder needs model.safetensors",
             )
         })?;

@@ -147,7 +147,7 @@ impl QuantizedLlama {
             Error::input(
                 Location::in_path(path, 0),
                 "gguf",
-                e.to_string(),
+                crate::model::params::first_line(&e.to_string()),
                 "expected a GGUF file",
             )
         };

@@ -68,7 +68,12 @@ pub fn device(gpu: bool) -> Result<Device> {
             "this seqlab was built without the `cuda` feature; rebuild with --features cuda",
         ));
     }
-    Device::new_cuda(0).map_err(|e| Error::Model(format!("no CUDA device: {e}")))
+    Device::new_cuda(0).map_err(|e| {
+        Error::Model(format!(
+            "no CUDA device: {}",
+            params::first_line(&e.to_string())
+        ))
+    })
 }
 
 /// A short name for reports: `cpu` or `cuda:N`.

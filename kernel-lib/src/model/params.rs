@@ -70,7 +70,7 @@ impl ParamStore {
             Error::input(
                 crate::Location::in_path(path, 0),
                 "safetensors",
-                e.to_string(),
+                crate::model::params::first_line(&e.to_string()),
                 "expected a safetensors file as written by Hugging Face or seqlab",
             )
         })?;
@@ -195,9 +195,15 @@ impl ParamStore {
     }
 }
 
-/// Converts a candle error into seqlab's.
+/// Converts a candle error into seqlab's: its first line (candle appends a backtrace when one
+/// was captured).
 pub fn candle_err(e: candle_core::Error) -> Error {
-    Error::Model(e.to_string())
+    Error::Model(first_line(&e.to_string()))
+}
+
+/// The first line of a message.
+pub(crate) fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim_end().to_string()
 }
 
 #[cfg(test)]
