@@ -53,6 +53,8 @@ fn model_dir() -> PathBuf {
 }
 
 fn main() -> seqlab::Result<()> {
+    // SAFETY: first statement of main, no other thread has started.
+    unsafe { seqlab::model::configure_cpu_threads() };
     let device = Device::Cpu;
     let corpus = load_corpus(CorpusName::Conll2003, &data_dir())?;
     let vocab = corpus.vocab();
@@ -154,10 +156,17 @@ fn main() -> seqlab::Result<()> {
     let tokens_of = |b: &Batch| b.mask.sum_all().unwrap().to_scalar::<f32>().unwrap() as usize;
     // Warm-up, then timed steps over the batches in order (cycling).
     let mut opt = AdamW::new(tagger.store().vars(), AdamWConfig::default())?;
+    let mut phases = [0f64; 3];
     let mut step = |b: &Batch| -> seqlab::Result<()> {
+        let t0 = Instant::now();
         let loss = tagger.loss(b, &mut Pass::train(&mut rng))?;
+        let t1 = Instant::now();
         let g = loss.backward().map_err(candle_err)?;
+        let t2 = Instant::now();
         opt.step(&g, 5e-5, Some(1.0))?;
+        phases[0] += (t1 - t0).as_secs_f64();
+        phases[1] += (t2 - t1).as_secs_f64();
+        phases[2] += t2.elapsed().as_secs_f64();
         Ok(())
     };
     for b in batches.iter().take(3) {
@@ -169,6 +178,10 @@ fn main() -> seqlab::Result<()> {
         tokens += tokens_of(b);
     }
     let train = tokens as f64 / started.elapsed().as_secs_f64();
+    eprintln!(
+        "training phases, s (incl. warm-up): forward {:.2}, backward {:.2}, optimizer {:.2}",
+        phases[0], phases[1], phases[2]
+    );
     let infer_once = |b: &Batch| -> seqlab::Result<()> {
         let l = tagger.logits(b, &mut Pass::eval()).map_err(candle_err)?;
         let _ = candle_nn::ops::softmax_last_dim(&l).map_err(candle_err)?;

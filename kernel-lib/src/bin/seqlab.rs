@@ -225,6 +225,8 @@ fn parse_delimiter(d: Option<&str>) -> Result<Delimiter> {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: first statement of main, no other thread has started.
+    unsafe { seqlab::model::configure_cpu_threads() };
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Data(cmd) => data(cmd),

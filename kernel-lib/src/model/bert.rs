@@ -22,6 +22,8 @@ use candle_nn::{Embedding, VarBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::attention::fused_attention;
+use crate::model::kernels;
 use crate::model::ops::{LayerNorm, Linear, Pass, softmax_last};
 
 /// The activation of the feed-forward block.
@@ -338,6 +340,27 @@ impl BertLayer {
     /// # Shapes
     /// `h`: `[B, T, H]`, `bias`: `[B, 1, 1, T]` additive attention bias → `[B, T, H]`.
     pub fn forward(&self, h: &Tensor, bias: &Tensor, pass: &mut Pass) -> CResult<Tensor> {
+        let (b, t, _) = h.dims3()?;
+        let ctx = if kernels::applies(&[h, bias]) {
+            // One projection for Q, K and V, then the fused attention core.
+            let qkv = Linear::stacked(&[&self.query, &self.key, &self.value])?.forward(h)?;
+            let drop = pass.mask_for(&[b, self.heads, t, t], self.attention_dropout, h.device())?;
+            fused_attention(&qkv, &bias.reshape((b, t))?, drop, self.heads)?
+        } else {
+            self.attention_composite(h, bias, pass)?
+        };
+        let a = pass.dropout(&self.attention_output.forward(&ctx)?, self.hidden_dropout)?;
+        let a = self.attention_norm.forward(&(a + h)?, pass)?;
+        let f = self.act.apply(&self.intermediate.forward(&a)?)?;
+        let f = pass.dropout(&self.output.forward(&f)?, self.hidden_dropout)?;
+        self.output_norm.forward(&(f + a)?, pass)
+    }
+
+    /// The attention context from composite candle operations (any device).
+    ///
+    /// # Shapes
+    /// `h`: `[B, T, H]`, `bias`: `[B, 1, 1, T]` → `[B, T, H]`.
+    fn attention_composite(&self, h: &Tensor, bias: &Tensor, pass: &mut Pass) -> CResult<Tensor> {
         let (b, t, hidden) = h.dims3()?;
         let q = self.split_heads(&self.query.forward(h)?)?;
         let k = self.split_heads(&self.key.forward(h)?)?;
@@ -351,11 +374,7 @@ impl BertLayer {
             .transpose(1, 2)?
             .contiguous()?
             .reshape((b, t, hidden))?;
-        let a = pass.dropout(&self.attention_output.forward(&ctx)?, self.hidden_dropout)?;
-        let a = self.attention_norm.forward(&(a + h)?, pass)?;
-        let f = self.act.apply(&self.intermediate.forward(&a)?)?;
-        let f = pass.dropout(&self.output.forward(&f)?, self.hidden_dropout)?;
-        self.output_norm.forward(&(f + a)?, pass)
+        Ok(ctx)
     }
 }
 

@@ -8,6 +8,7 @@
 //! the CPU; other devices and dtypes use the composite operations in [`crate::model::ops`].
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
 /// `e^x` for `f32`, branch-free so that loops over it vectorize: `x = n·ln2 + r` (ln 2 split
 /// Cody–Waite style into an exactly representable high part and a low part), `e^r` by a
@@ -87,14 +88,30 @@ simd_fn! {
 }
 
 simd_fn! {
-    fn exp_shifted(row: &[f32], max: f32, out: &mut [f32]) {
-        for (o, &v) in out.iter_mut().zip(row) {
-            *o = fast_exp(v - max);
+    fn softmax_row_in_place(row: &mut [f32]) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for v in row.iter_mut() {
+            *v = fast_exp(*v - max);
+            sum += *v;
         }
+        let inv = 1.0 / sum;
+        row.iter_mut().for_each(|v| *v *= inv);
     }
 }
 
-fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
+/// Softmax of one row, in place (`fast_exp`, vectorized).
+pub(crate) fn softmax_in_place(row: &mut [f32]) {
+    softmax_row_in_place(row)
+}
+
+/// Elements per parallel work item of the element-wise kernels.
+const CHUNK: usize = 1 << 14;
+/// Rows per parallel work item of the row-wise kernels (fixed, so that reductions over rows
+/// add the same partial sums in the same order whatever the number of threads).
+const ROWS: usize = 64;
+
+pub(crate) fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     match (s, l.contiguous_offsets()) {
         (CpuStorage::F32(v), Some((a, b))) => Ok(&v[a..b]),
         (CpuStorage::F32(_), None) => candle_core::bail!("fused kernel: input is not contiguous"),
@@ -122,7 +139,9 @@ impl CustomOp1 for Gelu {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = slice(s, l)?;
         let mut y = vec![0f32; x.len()];
-        gelu_rows(x, &mut y);
+        y.par_chunks_mut(CHUNK)
+            .zip(x.par_chunks(CHUNK))
+            .for_each(|(y, x)| gelu_rows(x, y));
         Ok((CpuStorage::F32(y), l.shape().clone()))
     }
 
@@ -148,7 +167,9 @@ impl CustomOp2 for GeluBackward {
     ) -> Result<(CpuStorage, Shape)> {
         let (x, g) = (slice(s1, l1)?, slice(s2, l2)?);
         let mut out = vec![0f32; x.len()];
-        gelu_grad_rows(x, g, &mut out);
+        out.par_chunks_mut(CHUNK)
+            .zip(x.par_chunks(CHUNK).zip(g.par_chunks(CHUNK)))
+            .for_each(|(o, (x, g))| gelu_grad_rows(x, g, o));
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -174,12 +195,12 @@ struct LayerNormOp {
 }
 
 impl LayerNormOp {
-    fn rows(x: &[f32], d: usize, eps: f32) -> impl Iterator<Item = (&[f32], f32, f32)> {
-        x.chunks_exact(d).map(move |row| {
-            let mean = row.iter().sum::<f32>() / d as f32;
-            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
-            (row, mean, 1.0 / (var + eps).sqrt())
-        })
+    /// Mean and inverse standard deviation of one row.
+    fn stats(row: &[f32], eps: f32) -> (f32, f32) {
+        let d = row.len() as f32;
+        let mean = row.iter().sum::<f32>() / d;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d;
+        (mean, 1.0 / (var + eps).sqrt())
     }
 }
 
@@ -199,15 +220,16 @@ impl CustomOp3 for LayerNormOp {
     ) -> Result<(CpuStorage, Shape)> {
         let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
         let d = w.len();
-        let mut y = Vec::with_capacity(x.len());
-        for (row, mean, r) in Self::rows(x, d, self.eps) {
-            y.extend(
-                row.iter()
-                    .zip(w)
-                    .zip(b)
-                    .map(|((v, wv), bv)| (v - mean) * r * wv + bv),
-            );
-        }
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(d)
+            .zip(x.par_chunks(d))
+            .with_min_len(ROWS)
+            .for_each(|(out, row)| {
+                let (mean, r) = Self::stats(row, self.eps);
+                for (((o, v), wv), bv) in out.iter_mut().zip(row).zip(w).zip(b) {
+                    *o = (v - mean) * r * wv + bv;
+                }
+            });
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
@@ -254,25 +276,41 @@ impl CustomOp3 for LayerNormBackward {
         let rows = x.len() / d;
         let mut out = vec![0f32; (rows + 2) * d];
         let (dx_all, tail) = out.split_at_mut(rows * d);
-        let (dw, db) = tail.split_at_mut(d);
-        let mut xhat = vec![0f32; d];
-        let mut gw = vec![0f32; d];
-        for (k, (row, mean, r)) in LayerNormOp::rows(x, d, self.eps).enumerate() {
-            let grow = &g[k * d..(k + 1) * d];
-            let (mut s_gw, mut s_gwx) = (0f32, 0f32);
-            for i in 0..d {
-                xhat[i] = (row[i] - mean) * r;
-                gw[i] = grow[i] * w[i];
-                s_gw += gw[i];
-                s_gwx += gw[i] * xhat[i];
-                dw[i] += grow[i] * xhat[i];
-                db[i] += grow[i];
-            }
-            let (m_gw, m_gwx) = (s_gw / d as f32, s_gwx / d as f32);
-            let dx = &mut dx_all[k * d..(k + 1) * d];
-            for i in 0..d {
-                dx[i] = r * (gw[i] - m_gw - xhat[i] * m_gwx);
-            }
+        // Blocks of ROWS rows in parallel; each returns its partial [dw | db], and the partial
+        // sums are added in block order (the result does not depend on the thread count).
+        let partials: Vec<Vec<f32>> = dx_all
+            .par_chunks_mut(ROWS * d)
+            .zip(x.par_chunks(ROWS * d).zip(g.par_chunks(ROWS * d)))
+            .map(|(dx_block, (x_block, g_block))| {
+                let mut acc = vec![0f32; 2 * d];
+                let (dw, db) = acc.split_at_mut(d);
+                let mut xhat = vec![0f32; d];
+                let mut gw = vec![0f32; d];
+                for ((dx, row), grow) in dx_block
+                    .chunks_exact_mut(d)
+                    .zip(x_block.chunks_exact(d))
+                    .zip(g_block.chunks_exact(d))
+                {
+                    let (mean, r) = LayerNormOp::stats(row, self.eps);
+                    let (mut s_gw, mut s_gwx) = (0f32, 0f32);
+                    for i in 0..d {
+                        xhat[i] = (row[i] - mean) * r;
+                        gw[i] = grow[i] * w[i];
+                        s_gw += gw[i];
+                        s_gwx += gw[i] * xhat[i];
+                        dw[i] += grow[i] * xhat[i];
+                        db[i] += grow[i];
+                    }
+                    let (m_gw, m_gwx) = (s_gw / d as f32, s_gwx / d as f32);
+                    for i in 0..d {
+                        dx[i] = r * (gw[i] - m_gw - xhat[i] * m_gwx);
+                    }
+                }
+                acc
+            })
+            .collect();
+        for p in partials {
+            tail.iter_mut().zip(&p).for_each(|(t, v)| *t += v);
         }
         Ok((CpuStorage::F32(out), Shape::from((rows + 2, d))))
     }
@@ -301,13 +339,10 @@ impl CustomOp1 for Softmax {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = slice(s, l)?;
         let d = *l.dims().last().unwrap_or(&1);
-        let mut y = vec![0f32; x.len()];
-        for (row, out) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
-            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            exp_shifted(row, max, out);
-            let inv = 1.0 / out.iter().sum::<f32>();
-            out.iter_mut().for_each(|o| *o *= inv);
-        }
+        let mut y = x.to_vec();
+        y.par_chunks_mut(d)
+            .with_min_len(ROWS)
+            .for_each(softmax_row_in_place);
         Ok((CpuStorage::F32(y), l.shape().clone()))
     }
 
@@ -334,16 +369,15 @@ impl CustomOp2 for SoftmaxBackward {
         let (y, g) = (slice(s1, l1)?, slice(s2, l2)?);
         let d = *l1.dims().last().unwrap_or(&1);
         let mut out = vec![0f32; y.len()];
-        for ((yr, gr), o) in y
-            .chunks_exact(d)
-            .zip(g.chunks_exact(d))
-            .zip(out.chunks_exact_mut(d))
-        {
-            let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
-            for i in 0..d {
-                o[i] = yr[i] * (gr[i] - dot);
-            }
-        }
+        out.par_chunks_mut(d)
+            .zip(y.par_chunks(d).zip(g.par_chunks(d)))
+            .with_min_len(ROWS)
+            .for_each(|(o, (yr, gr))| {
+                let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
+                for i in 0..d {
+                    o[i] = yr[i] * (gr[i] - dot);
+                }
+            });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -378,9 +412,9 @@ impl CustomOp2 for BiasAdd {
         let (x, b) = (slice(s1, l1)?, slice(s2, l2)?);
         let d = b.len();
         let mut y = x.to_vec();
-        for row in y.chunks_exact_mut(d) {
+        y.par_chunks_mut(d).with_min_len(ROWS).for_each(|row| {
             row.iter_mut().zip(b).for_each(|(v, bv)| *v += bv);
-        }
+        });
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
@@ -408,9 +442,21 @@ impl CustomOp1 for RowSum {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let g = slice(s, l)?;
-        let mut out = vec![0f32; self.d];
-        for row in g.chunks_exact(self.d) {
-            out.iter_mut().zip(row).for_each(|(o, v)| *o += v);
+        let d = self.d;
+        // Partial sums per block of rows, added in block order (thread-count independent).
+        let partials: Vec<Vec<f32>> = g
+            .par_chunks(ROWS * d)
+            .map(|block| {
+                let mut acc = vec![0f32; d];
+                for row in block.chunks_exact(d) {
+                    acc.iter_mut().zip(row).for_each(|(o, v)| *o += v);
+                }
+                acc
+            })
+            .collect();
+        let mut out = vec![0f32; d];
+        for p in partials {
+            out.iter_mut().zip(&p).for_each(|(o, v)| *o += v);
         }
         Ok((CpuStorage::F32(out), Shape::from(self.d)))
     }
@@ -425,6 +471,197 @@ pub fn bias_add(x: &Tensor, b: &Tensor) -> Result<Tensor> {
         x.apply_op2(b, BiasAdd)
     } else {
         x.broadcast_add(b)
+    }
+}
+
+/// `y = x Wᵀ + b` in one pass (the bias initialises the product's destination).
+/// Backward: `dx = g W`, `dW = gᵀ x` (written directly in W's `[out, in]` layout), `db = Σ_rows g`.
+struct LinearOp;
+
+/// `dst[m×n] (+)= lhs[m×k] · rhs[k×n]` over the thread pool; strides as `(row, col)`.
+///
+/// # Safety
+/// The pointers must address the strided matrices in full.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_par(
+    (m, n, k): (usize, usize, usize),
+    dst: *mut f32,
+    dst_s: (isize, isize),
+    accumulate: bool,
+    lhs: *const f32,
+    lhs_s: (isize, isize),
+    rhs: *const f32,
+    rhs_s: (isize, isize),
+) {
+    let threads = rayon::current_num_threads();
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst,
+            dst_s.1,
+            dst_s.0,
+            accumulate,
+            lhs,
+            lhs_s.1,
+            lhs_s.0,
+            rhs,
+            rhs_s.1,
+            rhs_s.0,
+            if accumulate { 1.0 } else { 0.0 },
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        )
+    }
+}
+
+impl CustomOp3 for LinearOp {
+    fn name(&self) -> &'static str {
+        "seqlab-linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
+        let (rows, k) = l1.shape().dims2()?;
+        let (n, k2) = l2.shape().dims2()?;
+        if k != k2 || b.len() != n {
+            candle_core::bail!(
+                "fused linear: shapes {:?} {:?} {:?}",
+                l1.dims(),
+                l2.dims(),
+                l3.dims()
+            );
+        }
+        let mut y = vec![0f32; rows * n];
+        y.par_chunks_mut(n)
+            .with_min_len(ROWS)
+            .for_each(|row| row.copy_from_slice(b));
+        // SAFETY: x is rows×k, W is n×k (read as Wᵀ, k×n), y is rows×n.
+        unsafe {
+            gemm_par(
+                (rows, n, k),
+                y.as_mut_ptr(),
+                (n as isize, 1),
+                true,
+                x.as_ptr(),
+                (k as isize, 1),
+                w.as_ptr(),
+                (1, k as isize),
+            )
+        };
+        Ok((CpuStorage::F32(y), Shape::from((rows, n))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let dx = grad.apply_op2_no_bwd(w, &LinearGrad::Input)?;
+        let dw = grad.apply_op2_no_bwd(x, &LinearGrad::Weight)?;
+        let db = grad.apply_op1_no_bwd(&RowSum { d: b.dim(0)? })?;
+        Ok((Some(dx), Some(dw), Some(db)))
+    }
+}
+
+/// The two matrix products of the linear layer's backward pass, from the gradient `g`.
+enum LinearGrad {
+    /// `dx = g W`: `g` `[rows, n]`, `W` `[n, k]` → `[rows, k]`.
+    Input,
+    /// `dW = gᵀ x`: `g` `[rows, n]`, `x` `[rows, k]` → `[n, k]`.
+    Weight,
+}
+
+impl CustomOp2 for LinearGrad {
+    fn name(&self) -> &'static str {
+        "seqlab-linear-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (g, other) = (slice(s1, l1)?, slice(s2, l2)?);
+        let (rows, n) = l1.shape().dims2()?;
+        let (a, k) = l2.shape().dims2()?;
+        match self {
+            LinearGrad::Input => {
+                if a != n {
+                    candle_core::bail!("fused linear backward: weight has {a} rows, not {n}");
+                }
+                let mut dx = vec![0f32; rows * k];
+                // SAFETY: g is rows×n, W is n×k, dx is rows×k.
+                unsafe {
+                    gemm_par(
+                        (rows, k, n),
+                        dx.as_mut_ptr(),
+                        (k as isize, 1),
+                        false,
+                        g.as_ptr(),
+                        (n as isize, 1),
+                        other.as_ptr(),
+                        (k as isize, 1),
+                    )
+                };
+                Ok((CpuStorage::F32(dx), Shape::from((rows, k))))
+            }
+            LinearGrad::Weight => {
+                if a != rows {
+                    candle_core::bail!("fused linear backward: input has {a} rows, not {rows}");
+                }
+                let mut dw = vec![0f32; n * k];
+                // SAFETY: gᵀ is n×rows, x is rows×k, dW is n×k.
+                unsafe {
+                    gemm_par(
+                        (n, k, rows),
+                        dw.as_mut_ptr(),
+                        (k as isize, 1),
+                        false,
+                        g.as_ptr(),
+                        (1, n as isize),
+                        other.as_ptr(),
+                        (k as isize, 1),
+                    )
+                };
+                Ok((CpuStorage::F32(dw), Shape::from((n, k))))
+            }
+        }
+    }
+}
+
+/// A dense layer with bias on 2-D input, fused on the CPU.
+///
+/// # Shapes
+/// `x`: `[rows, in]`, `w`: `[out, in]`, `b`: `[out]` → `[rows, out]`.
+pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if applies(&[x, w, b]) {
+        x.apply_op3(w, b, LinearOp)
+    } else {
+        bias_add(&x.matmul(&w.t()?)?, b)
     }
 }
 
@@ -507,5 +744,35 @@ mod tests {
             xt.broadcast_add(bt).unwrap(),
             &[&x, &b],
         );
+        // Linear: 15 rows, 16 → 7, with more rows than a parallel block (ROWS) too.
+        for rows in [15, 200] {
+            let x2 = Var::from_tensor(&Tensor::randn(0f32, 1., (rows, 16), &dev).unwrap()).unwrap();
+            let w2 = Var::from_tensor(&Tensor::randn(0f32, 0.5, (7, 16), &dev).unwrap()).unwrap();
+            let b2 = Var::from_tensor(&Tensor::randn(0f32, 0.5, 7, &dev).unwrap()).unwrap();
+            let up2 = Tensor::randn(0f32, 1., (rows, 7), &dev).unwrap();
+            let (xt2, wt2, bt2) = (x2.as_tensor(), w2.as_tensor(), b2.as_tensor());
+            let fused = linear(xt2, wt2, bt2).unwrap();
+            let composite = xt2
+                .matmul(&wt2.t().unwrap())
+                .unwrap()
+                .broadcast_add(bt2)
+                .unwrap();
+            close(&fused, &composite, 1e-5);
+            let gf = (fused * &up2)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            let gc = (composite * &up2)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for v in [&x2, &w2, &b2] {
+                close(gf.get(v).unwrap(), gc.get(v).unwrap(), 1e-4);
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Models on candle: a layer-addressable BERT encoder ([`bert`]); causal language models for
 //! perplexity ([`lm`], with [`llama`] for SmolLM2's GGUF and [`gpt2`]); the sentence embedder with
 //! exact kNN ([`embed`]), building blocks with seeded dropout ([`ops`]), fused CPU kernels with
-//! backward passes ([`kernels`]) and named parameters ([`params`]).
+//! backward passes ([`kernels`], [`attention`]) and named parameters ([`params`]).
 
+pub mod attention;
 pub mod bert;
 pub mod embed;
 pub mod gpt2;
@@ -51,6 +52,25 @@ pub fn tune_allocator() {
             }
         }
     });
+}
+
+/// On machines with at most 4 cores, runs candle's own element-wise operations on the calling
+/// thread (`CANDLE_NUM_THREADS=1`) unless the variable is already set; matrix products and
+/// seqlab's fused kernels still use all cores through rayon.
+///
+/// candle keeps a second pool for element-wise operations whose worker spins for a while after
+/// each operation; with two cores that spinning takes a core from the matrix products that
+/// follow (measured on the MiniLM training step: about 10 % of the CPU time, see
+/// `reports/perf/tagger`). Programs call this first thing in `main`; the `seqlab` binary does.
+///
+/// # Safety
+/// Sets an environment variable: call it before any other thread has started.
+pub unsafe fn configure_cpu_threads() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores <= 4 && std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: the caller guarantees that no other thread runs yet.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
 }
 
 /// The compute device: the first CUDA GPU when `gpu` is true (needs the `cuda` feature),

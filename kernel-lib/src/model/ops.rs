@@ -74,6 +74,24 @@ impl<'a> Pass<'a> {
         let mask = dropout_mask(x.dims(), p, rng, x.device())?.to_dtype(x.dtype())?;
         x.mul(&mask)
     }
+
+    /// The f32 mask [`Pass::dropout`] would multiply by (`0` or `1/(1-p)`), or `None` when
+    /// dropout is off or `p` is 0. For kernels that apply dropout inside a fused operation.
+    ///
+    /// # Shapes
+    /// `dims` → a mask of shape `dims`.
+    pub fn mask_for(&mut self, dims: &[usize], p: f64, device: &Device) -> Result<Option<Tensor>> {
+        let Some(rng) = self.rng.as_deref_mut() else {
+            return Ok(None);
+        };
+        if p <= 0.0 {
+            return Ok(None);
+        }
+        if p >= 1.0 {
+            return Tensor::zeros(dims, DType::F32, device).map(Some);
+        }
+        dropout_mask(dims, p, rng, device).map(Some)
+    }
 }
 
 /// A dropout mask of `0` and `1/(1-p)` values drawn from `rng` (one `u32` per element, kept
@@ -120,16 +138,32 @@ impl Linear {
         &self.weight
     }
 
+    /// The bias `[out]`, if any.
+    pub fn bias(&self) -> Option<&Tensor> {
+        self.bias.as_ref()
+    }
+
+    /// Several layers over the same input as one: weights stacked along the output dimension
+    /// (their gradients flow back to each part). All parts need a bias, or none.
+    pub fn stacked(parts: &[&Linear]) -> Result<Linear> {
+        let weights: Vec<&Tensor> = parts.iter().map(|l| &l.weight).collect();
+        let biases: Option<Vec<&Tensor>> = parts.iter().map(|l| l.bias.as_ref()).collect();
+        Ok(Linear {
+            weight: Tensor::cat(&weights, 0)?,
+            bias: biases.map(|b| Tensor::cat(&b, 0)).transpose()?,
+        })
+    }
+
     /// # Shapes
     /// `[.., in]` → `[.., out]`; leading dimensions are flattened into one matrix product.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let dims = x.dims().to_vec();
         let in_dim = *dims.last().expect("linear input has a last dimension");
         let rows: usize = dims[..dims.len() - 1].iter().product();
-        let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
+        let x = x.reshape((rows, in_dim))?;
         let y = match &self.bias {
-            Some(b) => kernels::bias_add(&y, b)?,
-            None => y,
+            Some(b) => kernels::linear(&x, &self.weight, b)?,
+            None => x.matmul(&self.weight.t()?)?,
         };
         let mut out = dims;
         *out.last_mut().expect("non-empty") = self.weight.dim(0)?;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::params::candle_err;
+use rayon::prelude::*;
 
 /// AdamW hyper-parameters (the learning rate comes from the schedule).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -112,13 +113,7 @@ impl AdamW {
         let mut sq = 0f64;
         for p in &self.params {
             if let Some(g) = grads.get(&p.var) {
-                let s = g
-                    .sqr()
-                    .and_then(|x| x.sum_all())
-                    .and_then(|x| x.to_dtype(candle_core::DType::F64))
-                    .and_then(|x| x.to_scalar::<f64>())
-                    .map_err(candle_err)?;
-                sq += s;
+                sq += sum_of_squares(g).map_err(candle_err)?;
             }
         }
         Ok(sq.sqrt())
@@ -230,16 +225,51 @@ impl candle_core::InplaceOp2 for FusedAdamW<'_> {
         let sqrt_bc2 = self.bc2.sqrt() as f32;
         let eps = self.cfg.eps as f32;
         let scale = self.scale as f32;
-        for i in 0..p.len() {
-            let gi = g[i] * scale;
-            let mi = b1 * m[i] + (1.0 - b1) * gi;
-            let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] * keep - step * mi / (vi.sqrt() / sqrt_bc2 + eps);
+        if m.len() != p.len() || v.len() != p.len() || g.len() != p.len() {
+            candle_core::bail!("fused AdamW: parameter, gradient and moments differ in size");
         }
+        // Element-wise, so splitting into chunks (in parallel) does not change any result.
+        p.par_chunks_mut(CHUNK)
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(v.par_chunks_mut(CHUNK))
+            .zip(g.par_chunks(CHUNK))
+            .for_each(|(((p, m), v), g)| {
+                for i in 0..p.len() {
+                    let gi = g[i] * scale;
+                    let mi = b1 * m[i] + (1.0 - b1) * gi;
+                    let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+                    m[i] = mi;
+                    v[i] = vi;
+                    p[i] = p[i] * keep - step * mi / (vi.sqrt() / sqrt_bc2 + eps);
+                }
+            });
         Ok(())
     }
+}
+
+/// Elements per parallel work item of the CPU optimizer kernels.
+const CHUNK: usize = 1 << 15;
+
+/// `Σ g²` in f64. On the CPU: fixed chunks summed in parallel, partial sums added in order, so
+/// the result does not depend on the number of threads.
+fn sum_of_squares(g: &Tensor) -> candle_core::Result<f64> {
+    if g.device().is_cpu() && g.dtype() == candle_core::DType::F32 {
+        let g = g.contiguous()?;
+        let (storage, layout) = g.storage_and_layout();
+        if let (candle_core::Storage::Cpu(CpuStorage::F32(data)), Some((a, b))) =
+            (&*storage, layout.contiguous_offsets())
+        {
+            let partial: Vec<f64> = data[a..b]
+                .par_chunks(CHUNK)
+                .map(|c| c.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>())
+                .collect();
+            return Ok(partial.iter().sum());
+        }
+    }
+    g.to_dtype(candle_core::DType::F64)?
+        .sqr()?
+        .sum_all()?
+        .to_scalar::<f64>()
 }
 
 /// Linear warmup to the peak learning rate, then linear decay to 0 (Hugging Face's
