@@ -9,12 +9,12 @@ import torch
 from transformers import BertForTokenClassification
 
 
-def main(model_dir, batches_file, steps, threads):
+def main(model_dir, batches_file, steps, threads, attention="sdpa"):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     data = json.load(open(batches_file))
     model = BertForTokenClassification.from_pretrained(
-        model_dir, num_labels=data["num_labels"], attn_implementation="eager")
+        model_dir, num_labels=data["num_labels"], attn_implementation=attention)
     batches = [(torch.tensor(i), torch.tensor(m), torch.tensor(l)) for i, m, l in data["batches"]]
     decay = [p for n, p in model.named_parameters() if not (n.endswith(".bias") or "LayerNorm" in n)]
     rest = [p for n, p in model.named_parameters() if n.endswith(".bias") or "LayerNorm" in n]

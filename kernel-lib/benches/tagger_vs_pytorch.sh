@@ -62,7 +62,9 @@ lines = [
     f"batches of 32 real CoNLL-2003 training sentences (first 640, length-bucketed, dynamic padding), "
     f"{threads} threads each, {steps} timed steps per measurement after 3 warm-up steps, "
     f"{len(rows)} interleaved rounds. Training step = forward, backward, gradient clipping, AdamW. "
-    "Tokens = real word pieces (padding excluded).",
+    "Tokens = real word pieces (padding excluded). PyTorch runs `BertForTokenClassification` with its "
+    "default attention (`sdpa`); seqlab runs with its default thread set-up on this machine "
+    "(`seqlab::model::configure_cpu_threads`: candle's element-wise pool on the calling thread).",
     "",
     f"Produced by `kernel-lib/benches/tagger_vs_pytorch.sh` at commit `{commit}` on {cpu}; "
     f"PyTorch {p[0].get('torch', '?')}. Model: all-MiniLM-L6-v2. Data: CoNLL-2003. Seeds: 1 (head), 2 (batch plan).",
