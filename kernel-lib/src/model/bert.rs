@@ -349,11 +349,15 @@ impl BertLayer {
         } else {
             self.attention_composite(h, bias, pass)?
         };
-        let a = pass.dropout(&self.attention_output.forward(&ctx)?, self.hidden_dropout)?;
-        let a = self.attention_norm.forward(&(a + h)?, pass)?;
+        let a = pass.dropout_add(
+            &self.attention_output.forward(&ctx)?,
+            h,
+            self.hidden_dropout,
+        )?;
+        let a = self.attention_norm.forward(&a, pass)?;
         let f = self.act.apply(&self.intermediate.forward(&a)?)?;
-        let f = pass.dropout(&self.output.forward(&f)?, self.hidden_dropout)?;
-        self.output_norm.forward(&(f + a)?, pass)
+        let f = pass.dropout_add(&self.output.forward(&f)?, &a, self.hidden_dropout)?;
+        self.output_norm.forward(&f, pass)
     }
 
     /// The attention context from composite candle operations (any device).

@@ -539,7 +539,8 @@ impl CustomOp3 for LinearOp {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
-        let (rows, k) = l1.shape().dims2()?;
+        let k = *l1.dims().last().unwrap_or(&0);
+        let rows = x.len().checked_div(k).unwrap_or(0);
         let (n, k2) = l2.shape().dims2()?;
         if k != k2 || b.len() != n {
             candle_core::bail!(
@@ -566,7 +567,11 @@ impl CustomOp3 for LinearOp {
                 (1, k as isize),
             )
         };
-        Ok((CpuStorage::F32(y), Shape::from((rows, n))))
+        let mut dims = l1.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = n;
+        }
+        Ok((CpuStorage::F32(y), Shape::from(dims)))
     }
 
     fn bwd(
@@ -606,8 +611,16 @@ impl CustomOp2 for LinearGrad {
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (g, other) = (slice(s1, l1)?, slice(s2, l2)?);
-        let (rows, n) = l1.shape().dims2()?;
-        let (a, k) = l2.shape().dims2()?;
+        // g is [.., n]; `other` is W [n, k] (Input) or x [.., k] (Weight).
+        let n = *l1.dims().last().unwrap_or(&0);
+        let rows = g.len().checked_div(n).unwrap_or(0);
+        let (a, k) = match self {
+            LinearGrad::Input => l2.shape().dims2()?,
+            LinearGrad::Weight => {
+                let k = *l2.dims().last().unwrap_or(&0);
+                (other.len().checked_div(k).unwrap_or(0), k)
+            }
+        };
         match self {
             LinearGrad::Input => {
                 if a != n {
@@ -627,7 +640,11 @@ impl CustomOp2 for LinearGrad {
                         (k as isize, 1),
                     )
                 };
-                Ok((CpuStorage::F32(dx), Shape::from((rows, k))))
+                let mut dims = l1.dims().to_vec();
+                if let Some(last) = dims.last_mut() {
+                    *last = k;
+                }
+                Ok((CpuStorage::F32(dx), Shape::from(dims)))
             }
             LinearGrad::Weight => {
                 if a != rows {
@@ -653,15 +670,159 @@ impl CustomOp2 for LinearGrad {
     }
 }
 
-/// A dense layer with bias on 2-D input, fused on the CPU.
+/// A dense layer with bias, fused on the CPU (leading dimensions are flattened inside the
+/// operation, so no reshape nodes enter the backward graph).
 ///
 /// # Shapes
-/// `x`: `[rows, in]`, `w`: `[out, in]`, `b`: `[out]` → `[rows, out]`.
+/// `x`: `[.., in]`, `w`: `[out, in]`, `b`: `[out]` → `[.., out]`.
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
     if applies(&[x, w, b]) {
         x.apply_op3(w, b, LinearOp)
     } else {
-        bias_add(&x.matmul(&w.t()?)?, b)
+        let dims = x.dims().to_vec();
+        let k = *dims.last().unwrap_or(&1);
+        let y = bias_add(&x.reshape(((), k))?.matmul(&w.t()?)?, b)?;
+        let mut out = dims;
+        if let Some(last) = out.last_mut() {
+            *last = w.dim(0)?;
+        }
+        y.reshape(out)
+    }
+}
+
+/// `y = x∘m + r` (dropout with a given mask, then a residual connection).
+/// Backward: `dx = g∘m`, `dr = g`.
+struct DropoutAdd {
+    mask: Tensor,
+}
+
+impl CustomOp2 for DropoutAdd {
+    fn name(&self) -> &'static str {
+        "seqlab-dropout-add"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, r) = (slice(s1, l1)?, slice(s2, l2)?);
+        let guard = self.mask.storage_and_layout();
+        let m = match &*guard.0 {
+            candle_core::Storage::Cpu(s) => slice(s, guard.1)?,
+            _ => candle_core::bail!("dropout-add: mask is not on the CPU"),
+        };
+        if r.len() != x.len() || m.len() != x.len() {
+            candle_core::bail!("dropout-add: input, residual and mask differ in size");
+        }
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(CHUNK)
+            .zip(
+                x.par_chunks(CHUNK)
+                    .zip(r.par_chunks(CHUNK))
+                    .zip(m.par_chunks(CHUNK)),
+            )
+            .for_each(|(y, ((x, r), m))| {
+                for i in 0..y.len() {
+                    y[i] = x[i] * m[i] + r[i];
+                }
+            });
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        _x: &Tensor,
+        _r: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let dx = grad.apply_op2_no_bwd(&self.mask, &Mul)?;
+        Ok((Some(dx), Some(grad)))
+    }
+}
+
+/// `y = x∘m` (dropout with a given mask); backward `dx = g∘m`, and no gradient for the mask.
+struct Dropout {
+    mask: Tensor,
+}
+
+impl CustomOp1 for Dropout {
+    fn name(&self) -> &'static str {
+        "seqlab-dropout"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let guard = self.mask.storage_and_layout();
+        match &*guard.0 {
+            candle_core::Storage::Cpu(m) => Mul.cpu_fwd(s, l, m, guard.1),
+            _ => candle_core::bail!("dropout: mask is not on the CPU"),
+        }
+    }
+
+    fn bwd(&self, _x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let grad = grad.contiguous()?;
+        Ok(Some(grad.apply_op2_no_bwd(&self.mask, &Mul)?))
+    }
+}
+
+/// `x∘mask` with a backward pass that leaves the mask alone.
+///
+/// # Shapes
+/// `x`, `mask`: one shape → that shape.
+pub fn dropout(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    if applies(&[x, mask]) && x.shape() == mask.shape() {
+        x.apply_op1(Dropout { mask: mask.clone() })
+    } else {
+        x.mul(mask)
+    }
+}
+
+/// Element-wise product of two contiguous f32 tensors of one shape.
+struct Mul;
+
+impl CustomOp2 for Mul {
+    fn name(&self) -> &'static str {
+        "seqlab-mul"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (a, b) = (slice(s1, l1)?, slice(s2, l2)?);
+        if a.len() != b.len() {
+            candle_core::bail!("mul: operands differ in size");
+        }
+        let mut y = vec![0f32; a.len()];
+        y.par_chunks_mut(CHUNK)
+            .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+            .for_each(|(y, (a, b))| {
+                for i in 0..y.len() {
+                    y[i] = a[i] * b[i];
+                }
+            });
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+}
+
+/// `x∘mask + residual` with a fused backward pass; `mask = None` is a plain sum.
+///
+/// # Shapes
+/// `x`, `residual`, `mask`: one shape → that shape.
+pub fn dropout_add(x: &Tensor, residual: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
+    match mask {
+        Some(m) if applies(&[x, residual, m]) && x.shape() == m.shape() => {
+            x.apply_op2(residual, DropoutAdd { mask: m.clone() })
+        }
+        Some(m) => x.mul(m)?.add(residual),
+        None => x.add(residual),
     }
 }
 
@@ -743,6 +904,15 @@ mod tests {
             bias_add(xt, bt).unwrap(),
             xt.broadcast_add(bt).unwrap(),
             &[&x, &b],
+        );
+        let mask =
+            crate::model::ops::dropout_mask(&[3, 5, 16], 0.3, &mut crate::rng::seeded(2), &dev)
+                .unwrap();
+        check(dropout(xt, &mask).unwrap(), (xt * &mask).unwrap(), &[&x]);
+        check(
+            dropout_add(xt, &up.sin().unwrap(), Some(&mask)).unwrap(),
+            (xt * &mask).unwrap().add(&up.sin().unwrap()).unwrap(),
+            &[&x],
         );
         // Linear: 15 rows, 16 → 7, with more rows than a parallel block (ROWS) too.
         for rows in [15, 200] {

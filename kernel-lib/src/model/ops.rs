@@ -72,7 +72,16 @@ impl<'a> Pass<'a> {
             return x.zeros_like();
         }
         let mask = dropout_mask(x.dims(), p, rng, x.device())?.to_dtype(x.dtype())?;
-        x.mul(&mask)
+        kernels::dropout(x, &mask)
+    }
+
+    /// `dropout(x) + residual` in one fused operation where possible.
+    ///
+    /// # Shapes
+    /// `x`, `residual`: one shape → that shape.
+    pub fn dropout_add(&mut self, x: &Tensor, residual: &Tensor, p: f64) -> Result<Tensor> {
+        let mask = self.mask_for(x.dims(), p, x.device())?;
+        kernels::dropout_add(x, residual, mask.as_ref())
     }
 
     /// The f32 mask [`Pass::dropout`] would multiply by (`0` or `1/(1-p)`), or `None` when
@@ -157,14 +166,13 @@ impl Linear {
     /// # Shapes
     /// `[.., in]` → `[.., out]`; leading dimensions are flattened into one matrix product.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if let Some(b) = &self.bias {
+            return kernels::linear(x, &self.weight, b);
+        }
         let dims = x.dims().to_vec();
         let in_dim = *dims.last().expect("linear input has a last dimension");
         let rows: usize = dims[..dims.len() - 1].iter().product();
-        let x = x.reshape((rows, in_dim))?;
-        let y = match &self.bias {
-            Some(b) => kernels::linear(&x, &self.weight, b)?,
-            None => x.matmul(&self.weight.t()?)?,
-        };
+        let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
         let mut out = dims;
         *out.last_mut().expect("non-empty") = self.weight.dim(0)?;
         y.reshape(out)
@@ -199,6 +207,9 @@ impl LayerNorm {
     /// # Shapes
     /// `[.., d]` → `[.., d]`.
     pub fn forward(&self, x: &Tensor, pass: &Pass) -> Result<Tensor> {
+        if kernels::applies(&[x, &self.weight, &self.bias]) {
+            return kernels::layer_norm(x, &self.weight, &self.bias, self.eps);
+        }
         if !pass.needs_grad() && x.is_contiguous() && x.dtype() == DType::F32 {
             return candle_nn::ops::layer_norm(x, &self.weight, &self.bias, self.eps as f32);
         }
