@@ -101,15 +101,21 @@
 //! - [`encoding`]: words → word pieces with alignment, sub-token label strategies, batches.
 //! - [`model`]: the layer-addressable BERT encoder, the sentence embedder and kNN.
 //! - [`train`]: the token tagger, its loss, AdamW, the epoch loop, constrained decoding.
+//! - [`active`]: the labeled set and pool, query policies, the augmentation hook, the
+//!   round loop.
+//! - [`experiment`]: experiment configs, the crash-safe runner (`seqlab run` / `seqlab
+//!   resume`), results as polars DataFrames / CSV / Parquet, summaries over seeds.
 //! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
 //!   statistics reports need ([`metrics::stats`]: mean ± std, Wilcoxon, bootstrap).
 //! - [`report`]: the reports runs write into `reports/`, with provenance.
 //! - [`rng`]: the seeded generator every random draw comes from.
 //! - [`error`]: the one [`Error`] type; messages name file, line and field.
 
+pub mod active;
 pub mod data;
 pub mod encoding;
 pub mod error;
+pub mod experiment;
 pub mod files;
 pub mod metrics;
 pub mod model;

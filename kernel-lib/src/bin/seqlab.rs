@@ -42,6 +42,19 @@ enum Command {
     Reproduce(ReproduceArgs),
     /// Fine-tune a token tagger on a corpus and report test scores.
     Train(Box<TrainArgs>),
+    /// Run an active-learning experiment from a TOML or JSON config.
+    Run {
+        /// The experiment config.
+        config: PathBuf,
+        /// Run folder [default: runs/NAME].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Continue a run that was interrupted, from its last finished round.
+    Resume {
+        /// The run folder (holds config.json).
+        run_dir: PathBuf,
+    },
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
         /// A sentence-transformers / BERT model folder [default: the fetched all-MiniLM-L6-v2].
@@ -234,6 +247,10 @@ fn main() -> ExitCode {
         Command::Reproduce(args) => reproduce(&args),
         Command::Embed { model, gpu } => embed(model, gpu),
         Command::Train(args) => train(&args),
+        Command::Run { config, out } => run_experiment(&config, out),
+        Command::Resume { run_dir } => {
+            seqlab::experiment::Experiment::resume(&run_dir).and_then(|e| finish_run(&e))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -401,6 +418,27 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
             writeln!(out, "{json}").map_err(|e| Error::io("<stdout>", e))?;
         }
     }
+    Ok(())
+}
+
+fn run_experiment(config: &Path, out: Option<PathBuf>) -> Result<()> {
+    let mut exp = seqlab::experiment::Experiment::from_config(config)?;
+    if let Some(dir) = out {
+        exp = exp.with_output(dir);
+    }
+    finish_run(&exp)
+}
+
+fn finish_run(exp: &seqlab::experiment::Experiment) -> Result<()> {
+    let results = exp.run()?;
+    println!("policy,round,labeled_sentences,seeds,test F1 mean ± std");
+    for p in results.curve() {
+        println!(
+            "{},{},{},{},{:.2} ± {:.2}",
+            p.policy, p.round, p.labeled_sentences, p.n, p.mean, p.std
+        );
+    }
+    println!("results in {}", exp.output().display());
     Ok(())
 }
 

@@ -39,6 +39,14 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// Dropout without gradients: stochastic forward passes for MC dropout.
+    pub fn sample(rng: &'a mut SeqRng) -> Self {
+        Pass {
+            grad: false,
+            rng: Some(rng),
+        }
+    }
+
     /// Gradients without dropout (e.g. deterministic tests of the backward pass).
     pub fn grad_only() -> Self {
         Pass {

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 /// AdamW hyper-parameters (the learning rate comes from the schedule).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AdamWConfig {
     /// β₁.
     pub beta1: f64,

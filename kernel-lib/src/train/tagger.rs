@@ -416,6 +416,29 @@ impl Tagger {
         sentences: &[Vec<S>],
         batch_size: usize,
     ) -> Result<Vec<Prediction>> {
+        self.predict_with(sentences, batch_size, None)
+    }
+
+    /// Like [`Tagger::predict`] but with dropout on, masks drawn from `rng`: one sample of MC
+    /// dropout.
+    ///
+    /// # Errors
+    /// A tokenizer or candle failure.
+    pub fn predict_sampled<S: AsRef<str>>(
+        &self,
+        sentences: &[Vec<S>],
+        batch_size: usize,
+        rng: &mut SeqRng,
+    ) -> Result<Vec<Prediction>> {
+        self.predict_with(sentences, batch_size, Some(rng))
+    }
+
+    fn predict_with<S: AsRef<str>>(
+        &self,
+        sentences: &[Vec<S>],
+        batch_size: usize,
+        mut rng: Option<&mut SeqRng>,
+    ) -> Result<Vec<Prediction>> {
         let c = self.cfg.labels.len();
         let mut examples = Vec::new();
         for (k, words) in sentences.iter().enumerate() {
@@ -436,8 +459,12 @@ impl Tagger {
         let lengths: Vec<usize> = examples.iter().map(|e| e.chunk.len()).collect();
         for rows in plan_batches(&lengths, batch_size, None) {
             let batch = self.batch(&examples, &rows)?;
+            let mut pass = match rng.as_deref_mut() {
+                Some(r) => Pass::sample(r),
+                None => Pass::eval(),
+            };
             let probs = self
-                .logits(&batch, &mut Pass::eval())
+                .logits(&batch, &mut pass)
                 .and_then(|l| candle_nn::ops::softmax_last_dim(&l))
                 .and_then(|p| p.to_vec3::<f32>())
                 .map_err(candle_err)?;

@@ -62,7 +62,7 @@ impl std::str::FromStr for Selection {
 /// Adam ε 1e-8, dropout 0.1 in the model) with 10 % warmup and clipping at norm 1 as the BERT
 /// fine-tuning scripts both papers build on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     /// Passes over the training data.
     pub epochs: usize,

@@ -1,0 +1,388 @@
+//! Running an experiment: seeds × rounds into a run folder that survives a crash.
+//!
+//! Run folder:
+//! - `config.json`: the checked configuration (paths resolved); a resumed run reads it back.
+//! - `provenance.json`: git commit, crate version, device, threads, data hashes, and every
+//!   start or resume of the run.
+//! - `seed-S/round-RRR.json`: one finished round (written atomically: the commit point).
+//! - `seed-S/model-RRR/`: the model after the newest finished round, while the seed runs.
+//! - `results.csv`, `results.parquet`, `queries.csv`, `summary.csv`: rewritten after every
+//!   round from the round files.
+//!
+//! A run killed at any moment resumes from its newest finished round and ends with the same
+//! results as an uninterrupted run: every random draw of a round comes from `(seed, round)`
+//! ([`crate::rng::derived`]) and the saved model holds the exact weights.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::active::learner::Setup;
+use crate::active::{ActiveLearner, Augmenter, NoAugment, RoundResult};
+use crate::data::conll::read_conll;
+use crate::data::corpora::{data_dir, load_corpus};
+use crate::data::{ConllFormat, Dataset, TagScheme};
+use crate::error::{Error, Result};
+use crate::experiment::config::{AugmentConfig, ExperimentConfig};
+use crate::experiment::progress::Progress;
+use crate::experiment::results::{Results, RoundRow};
+use crate::files::{sha256_file, write_atomic};
+use crate::metrics::Mode;
+use crate::report::Provenance;
+use crate::train::Tagger;
+
+/// A data file and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataHash {
+    /// The file.
+    pub path: String,
+    /// Its SHA-256 (hex).
+    pub sha256: String,
+}
+
+/// What `provenance.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunProvenance {
+    /// Data files and hashes.
+    pub data: Vec<DataHash>,
+    /// One entry per start or resume: provenance and time (Unix seconds).
+    pub sessions: Vec<serde_json::Value>,
+}
+
+/// An experiment ready to run (or to resume) in its run folder.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    cfg: ExperimentConfig,
+    out: PathBuf,
+}
+
+impl Experiment {
+    /// Reads and checks a TOML or JSON config; the run folder is `runs/NAME` (relative to the
+    /// working directory) unless [`Experiment::with_output`] changes it.
+    ///
+    /// # Errors
+    /// See [`ExperimentConfig::from_file`].
+    pub fn from_config(path: impl AsRef<Path>) -> Result<Self> {
+        let cfg = ExperimentConfig::from_file(path.as_ref())?;
+        Ok(Experiment {
+            out: PathBuf::from("runs").join(&cfg.name),
+            cfg,
+        })
+    }
+
+    /// An experiment from a config value (paths should be absolute or relative to the
+    /// working directory).
+    ///
+    /// # Errors
+    /// An invalid configuration.
+    pub fn new(cfg: ExperimentConfig) -> Result<Self> {
+        cfg.check()?;
+        Ok(Experiment {
+            out: PathBuf::from("runs").join(&cfg.name),
+            cfg,
+        })
+    }
+
+    /// The experiment of an existing run folder, to resume it.
+    ///
+    /// # Errors
+    /// No readable `config.json` in `run_dir`.
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = run_dir.as_ref();
+        let path = dir.join("config.json");
+        if !path.is_file() {
+            return Err(Error::Missing {
+                what: "run configuration".into(),
+                path,
+                hint: "resume takes a run folder written by `seqlab run`".into(),
+            });
+        }
+        let cfg = ExperimentConfig::from_file(&path)?;
+        Ok(Experiment {
+            cfg,
+            out: dir.to_path_buf(),
+        })
+    }
+
+    /// Writes into `dir` instead of `runs/NAME`.
+    pub fn with_output(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out = dir.into();
+        self
+    }
+
+    /// The run folder.
+    pub fn output(&self) -> &Path {
+        &self.out
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExperimentConfig {
+        &self.cfg
+    }
+
+    fn load_data(&self) -> Result<(Dataset, Dataset, Dataset, Vec<DataHash>)> {
+        let d = &self.cfg.data;
+        let (train, dev, test, files) = match d.corpus {
+            Some(name) => {
+                let dir = data_dir();
+                let c = load_corpus(name, &dir)?;
+                let files = name.files().iter().map(|f| dir.join(f)).collect();
+                (c.train, c.dev, c.test, files)
+            }
+            None => {
+                let paths: Vec<PathBuf> = [&d.train, &d.dev, &d.test]
+                    .iter()
+                    .map(|p| (*p).clone().expect("checked: three files"))
+                    .collect();
+                let fmt = ConllFormat::default();
+                let read = |p: &Path| read_conll(p, &fmt).map(|ds| ds.converted(TagScheme::Iob2));
+                (read(&paths[0])?, read(&paths[1])?, read(&paths[2])?, paths)
+            }
+        };
+        let hashes = files
+            .iter()
+            .map(|p| {
+                Ok(DataHash {
+                    path: p.display().to_string(),
+                    sha256: sha256_file(p)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((
+            train.subset(&d.pool_subset)?,
+            dev.subset(&d.dev_subset)?,
+            test.subset(&d.test_subset)?,
+            hashes,
+        ))
+    }
+
+    fn augmenter(&self) -> Box<dyn Augmenter> {
+        match self.cfg.augment {
+            AugmentConfig::None => Box::new(NoAugment),
+        }
+    }
+
+    /// Writes `config.json` or checks that the folder's config is this one.
+    fn claim_folder(&self) -> Result<()> {
+        let path = self.out.join("config.json");
+        let json = serde_json::to_string_pretty(&self.cfg).expect("config serializes");
+        if path.is_file() {
+            let old = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let same = serde_json::from_str::<serde_json::Value>(&old).ok()
+                == serde_json::from_str::<serde_json::Value>(&json).ok();
+            if !same {
+                return Err(Error::config(
+                    "output",
+                    format!(
+                        "{} holds a run of a different configuration; resume it with `seqlab resume {}` or choose another output folder",
+                        self.out.display(),
+                        self.out.display()
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        write_atomic(&path, json.as_bytes())
+    }
+
+    fn record_session(&self, data: Vec<DataHash>, device: &str) -> Result<()> {
+        let path = self.out.join("provenance.json");
+        let mut prov = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str::<RunProvenance>(&text).unwrap_or(RunProvenance {
+                data: data.clone(),
+                sessions: Vec::new(),
+            }),
+            Err(_) => RunProvenance {
+                data: data.clone(),
+                sessions: Vec::new(),
+            },
+        };
+        if prov.data != data {
+            return Err(Error::config(
+                "data",
+                format!(
+                    "the data files changed since this run started (see {}); start a new run",
+                    path.display()
+                ),
+            ));
+        }
+        let mut p = Provenance::collect();
+        p.device = device.to_string();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        prov.sessions
+            .push(serde_json::json!({ "provenance": p, "unix_time": now }));
+        let json = serde_json::to_string_pretty(&prov).expect("provenance serializes");
+        write_atomic(&path, json.as_bytes())
+    }
+
+    /// Runs every seed's remaining rounds and returns all results.
+    ///
+    /// # Errors
+    /// Data, model or training failures, or a run folder that belongs to another config.
+    pub fn run(&self) -> Result<Results> {
+        self.run_with(&mut Progress::auto())
+    }
+
+    /// [`Experiment::run`] reporting to `progress`.
+    ///
+    /// # Errors
+    /// See [`Experiment::run`].
+    pub fn run_with(&self, progress: &mut Progress) -> Result<Results> {
+        std::fs::create_dir_all(&self.out).map_err(|e| Error::io(&self.out, e))?;
+        self.claim_folder()?;
+        let (train, dev, test, hashes) = self.load_data()?;
+        let device = crate::model::device(self.cfg.model.gpu)?;
+        self.record_session(hashes, &crate::model::device_name(&device))?;
+        let mut labels_src = vec![&train, &dev, &test];
+        labels_src.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        let mut types = std::collections::BTreeSet::new();
+        for d in &labels_src {
+            types.extend(d.types());
+        }
+        let setup = Setup {
+            active: self.cfg.active.clone(),
+            train: self.cfg.train.clone(),
+            labels: crate::data::LabelVocab::for_types(types, TagScheme::Iob2),
+            train_data: train,
+            dev,
+            test,
+            encoder: self.cfg.encoder_dir(),
+            options: self.cfg.model.tagger.clone(),
+            scheme: TagScheme::Iob2,
+            device,
+            eval_mode: Mode::Conlleval,
+        };
+        let total_rounds = self.cfg.active.rounds + 1;
+        for &seed in &self.cfg.seeds {
+            let dir = self.out.join(format!("seed-{seed}"));
+            let done = read_rounds(&dir)?;
+            let mut learner = ActiveLearner::new(&setup, seed, self.augmenter())?;
+            let last_model = done.last().map(|r| model_dir(&dir, r.round));
+            let finished_seed = done.len() >= total_rounds;
+            let tagger = match (&last_model, finished_seed) {
+                (Some(m), false) => Some(Tagger::load(m, &setup.device)?),
+                _ => None,
+            };
+            if finished_seed {
+                progress.note(&format!("seed {seed}: all {total_rounds} rounds done"));
+                continue;
+            }
+            learner.replay(&done, tagger)?;
+            if !done.is_empty() {
+                progress.note(&format!(
+                    "seed {seed}: resuming at round {}",
+                    learner.next_round()
+                ));
+            }
+            while !learner.finished() {
+                let round = learner.next_round();
+                progress.start_round(seed, round, total_rounds);
+                let result = learner.step(&mut |m| progress.message(m))?;
+                // Commit order: model, then the round file, then cleanup of older models.
+                let model = model_dir(&dir, round);
+                if round + 1 < total_rounds {
+                    save_model_atomic(learner.tagger().expect("a round leaves a model"), &model)?;
+                }
+                let json = serde_json::to_string(&result).expect("round serializes");
+                write_atomic(&dir.join(format!("round-{round:03}.json")), json.as_bytes())?;
+                remove_models_except(&dir, (round + 1 < total_rounds).then_some(round))?;
+                progress.finish_round(seed, &result);
+                self.collect()?.write(&self.out)?;
+            }
+        }
+        let results = self.collect()?;
+        results.write(&self.out)?;
+        Ok(results)
+    }
+
+    /// Results of all finished rounds in the run folder.
+    ///
+    /// # Errors
+    /// Unreadable round files.
+    pub fn collect(&self) -> Result<Results> {
+        let mut rows = Vec::new();
+        let mut queries = Vec::new();
+        let pool = self.cfg.active.clone();
+        for &seed in &self.cfg.seeds {
+            for r in read_rounds(&self.out.join(format!("seed-{seed}")))? {
+                for (rank, (&id, score)) in r
+                    .queried
+                    .iter()
+                    .zip(
+                        r.query_scores
+                            .iter()
+                            .map(Some)
+                            .chain(std::iter::repeat(None)),
+                    )
+                    .enumerate()
+                {
+                    queries.push((seed, r.round, rank, id, score.copied()));
+                }
+                rows.push(RoundRow::new(&pool.policy.to_string(), seed, &r));
+            }
+        }
+        Ok(Results::new(self.cfg.name.clone(), rows, queries))
+    }
+}
+
+fn model_dir(seed_dir: &Path, round: usize) -> PathBuf {
+    seed_dir.join(format!("model-{round:03}"))
+}
+
+/// Saves into a temporary folder, then renames it into place.
+fn save_model_atomic(tagger: &Tagger, dir: &Path) -> Result<()> {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let name = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    tagger.save(&tmp)?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Removes saved models (and leftovers of interrupted saves) except `keep`'s.
+fn remove_models_except(seed_dir: &Path, keep: Option<usize>) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(seed_dir) else {
+        return Ok(());
+    };
+    let keep_name = keep.map(|r| format!("model-{r:03}"));
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_model = name.starts_with("model-") || name.starts_with(".model-");
+        if is_model && Some(&name) != keep_name.as_ref() {
+            let p = e.path();
+            std::fs::remove_dir_all(&p).map_err(|err| Error::io(&p, err))?;
+        }
+    }
+    Ok(())
+}
+
+/// The finished rounds of one seed, in order; stops at the first gap.
+fn read_rounds(seed_dir: &Path) -> Result<Vec<RoundResult>> {
+    let mut out = Vec::new();
+    loop {
+        let path = seed_dir.join(format!("round-{:03}.json", out.len()));
+        if !path.is_file() {
+            return Ok(out);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let r: RoundResult = serde_json::from_str(&text).map_err(|e| {
+            Error::config(
+                "round",
+                format!(
+                    "{}: {e}; delete the file to redo that round",
+                    path.display()
+                ),
+            )
+        })?;
+        out.push(r);
+    }
+}

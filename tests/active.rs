@@ -1,0 +1,349 @@
+//! Active learning end to end on a tiny random BERT and generated sentences (no downloads):
+//! every policy runs, the same config twice gives identical results, and a run killed with
+//! SIGKILL resumes to exactly the results of an uninterrupted run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use seqlab::experiment::{Experiment, ExperimentConfig, Progress};
+use seqlab::model::tiny::write_tiny_bert;
+
+const NAMES: [&str; 6] = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald"];
+const PLACES: [&str; 5] = ["London", "Paris", "Turin", "Boston", "Zurich"];
+const ORGS: [&str; 4] = ["IBM", "Google", "Xerox", "Bell"];
+
+/// A CoNLL file of `n` generated sentences (IOB2), deterministic in `k0`.
+fn corpus(n: usize, k0: usize) -> String {
+    let mut out = String::new();
+    for k in k0..k0 + n {
+        let name = NAMES[k % NAMES.len()];
+        let place = PLACES[(k / 2) % PLACES.len()];
+        let org = ORGS[(k / 3) % ORGS.len()];
+        let words: Vec<(&str, &str)> = match k % 4 {
+            0 => vec![
+                (name, "B-PER"),
+                ("visited", "O"),
+                (place, "B-LOC"),
+                (".", "O"),
+            ],
+            1 => vec![
+                (name, "B-PER"),
+                ("works", "O"),
+                ("for", "O"),
+                (org, "B-ORG"),
+                ("in", "O"),
+                (place, "B-LOC"),
+                (".", "O"),
+            ],
+            2 => vec![
+                ("the", "O"),
+                (org, "B-ORG"),
+                ("office", "O"),
+                ("in", "O"),
+                (place, "B-LOC"),
+                ("is", "O"),
+                ("big", "O"),
+            ],
+            _ => vec![
+                (name, "B-PER"),
+                (name, "I-PER"),
+                ("left", "O"),
+                (org, "B-ORG"),
+            ],
+        };
+        for (w, t) in words {
+            out.push_str(&format!("{w} {t}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Data files, a tiny model and a config in one temporary folder.
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(policy: &str, regime: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("train.txt"), corpus(40, 0)).unwrap();
+        std::fs::write(p.join("dev.txt"), corpus(8, 100)).unwrap();
+        std::fs::write(p.join("test.txt"), corpus(8, 200)).unwrap();
+        let mut words: Vec<String> = NAMES
+            .iter()
+            .chain(&PLACES)
+            .chain(&ORGS)
+            .map(|w| w.to_lowercase())
+            .collect();
+        words.extend(
+            [
+                "visited", "works", "for", "in", "the", "office", "is", "big", "left", ".",
+            ]
+            .map(String::from),
+        );
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        write_tiny_bert(&p.join("model"), &words, 7).unwrap();
+        let config = format!(
+            r#"
+name = "tiny"
+seeds = [3, 4]
+
+[data]
+train = "train.txt"
+dev = "dev.txt"
+test = "test.txt"
+
+[model]
+encoder = "model"
+
+[train]
+epochs = 2
+batch_size = 4
+learning_rate = 1e-3
+
+[active]
+policy = {policy}
+seed_size = 6
+rounds = 3
+query_size = 4
+regime = "{regime}"
+score_batch_size = 8
+"#
+        );
+        std::fs::write(p.join("tiny.toml"), config).unwrap();
+        Setup { dir }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("tiny.toml")
+    }
+
+    fn out(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// Results without wall times, and the query trace.
+fn comparable(dir: &Path) -> (String, String) {
+    let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| !header[i].ends_with("seconds"))
+        .collect();
+    let rows: Vec<String> = std::iter::once(header.clone())
+        .chain(lines.map(|l| l.split(',').collect()))
+        .map(|r: Vec<&str>| keep.iter().map(|&i| r[i]).collect::<Vec<_>>().join(","))
+        .collect();
+    (
+        rows.join("\n"),
+        std::fs::read_to_string(dir.join("queries.csv")).unwrap(),
+    )
+}
+
+fn run(setup: &Setup, out: &str) -> seqlab::experiment::Results {
+    Experiment::from_config(setup.config())
+        .unwrap()
+        .with_output(setup.out(out))
+        .run_with(&mut Progress::quiet())
+        .unwrap()
+}
+
+#[test]
+fn every_policy_runs_and_keeps_the_pool_invariants() {
+    for policy in [
+        "\"random\"",
+        "\"lc\"",
+        "\"lc-mean\"",
+        "\"lc-sequence\"",
+        "\"nte\"",
+        "\"mnlp\"",
+        "{ kind = \"qbc\", committee = 2 }",
+        "{ kind = \"bald\", samples = 3 }",
+    ] {
+        let s = Setup::new(policy, "retrain");
+        let r = run(&s, "run");
+        assert_eq!(
+            r.rows.len(),
+            2 * 4,
+            "{policy}: 2 seeds × (seed round + 3 rounds)"
+        );
+        for seed in [3, 4] {
+            let trace: Vec<usize> = r
+                .queries
+                .iter()
+                .filter(|q| q.0 == seed)
+                .map(|q| q.3)
+                .collect();
+            assert_eq!(trace.len(), 6 + 3 * 4, "{policy}");
+            let mut distinct = trace.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(
+                distinct.len(),
+                trace.len(),
+                "{policy}: a sentence was queried twice"
+            );
+            assert!(trace.iter().all(|&i| i < 40));
+            let sizes: Vec<usize> = r
+                .rows
+                .iter()
+                .filter(|x| x.seed == seed)
+                .map(|x| x.labeled_sentences)
+                .collect();
+            assert_eq!(sizes, [6, 10, 14, 18], "{policy}");
+        }
+        // Non-random policies record their scores in descending order within a round.
+        if policy != "\"random\"" {
+            let round1: Vec<f64> = r
+                .queries
+                .iter()
+                .filter(|q| q.0 == 3 && q.1 == 1)
+                .map(|q| q.4.unwrap())
+                .collect();
+            assert!(
+                round1.windows(2).all(|w| w[0] >= w[1]),
+                "{policy}: {round1:?}"
+            );
+        }
+        for f in [
+            "results.csv",
+            "results.parquet",
+            "queries.csv",
+            "summary.csv",
+            "config.json",
+            "provenance.json",
+        ] {
+            assert!(s.out("run").join(f).is_file(), "{policy}: {f}");
+        }
+        let df = r.frame().unwrap();
+        assert_eq!(df.height(), 8);
+        assert!(df.column("test_f1").is_ok() && df.column("test_f1_PER").is_ok());
+    }
+}
+
+#[test]
+fn the_same_config_twice_gives_identical_results() {
+    let s = Setup::new("\"lc\"", "warm-start");
+    run(&s, "a");
+    run(&s, "b");
+    assert_eq!(comparable(&s.out("a")), comparable(&s.out("b")));
+    // And a run with other seeds differs (the test can fail).
+    let other = std::fs::read_to_string(s.config())
+        .unwrap()
+        .replace("seeds = [3, 4]", "seeds = [5, 6]");
+    std::fs::write(s.config(), other).unwrap();
+    run(&s, "c");
+    assert_ne!(comparable(&s.out("a")).1, comparable(&s.out("c")).1);
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_uninterrupted_results() {
+    let s = Setup::new("\"nte\"", "warm-start");
+    // Longer rounds, so that the kills land mid-run even on a busy machine.
+    let text = std::fs::read_to_string(s.config()).unwrap();
+    std::fs::write(s.config(), text.replace("epochs = 2", "epochs = 25")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_seqlab");
+    let t0 = Instant::now();
+    let status = Command::new(bin)
+        .args(["run", s.config().to_str().unwrap(), "--out"])
+        .arg(s.out("whole"))
+        .output()
+        .unwrap();
+    let whole = t0.elapsed();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    // Kill right after a round was committed (three places), and at two arbitrary moments.
+    let points = [
+        ("seed-3/round-000.json", None),
+        ("seed-3/round-002.json", None),
+        ("seed-4/round-001.json", None),
+        ("", Some(whole.mul_f64(0.3))),
+        ("", Some(whole.mul_f64(0.55))),
+    ];
+    for (k, (wait_for, after)) in points.iter().enumerate() {
+        let out = s.out(&format!("killed-{k}"));
+        let mut child = Command::new(bin)
+            .args(["run", s.config().to_str().unwrap(), "--out"])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        match after {
+            Some(t) => std::thread::sleep(*t),
+            None => {
+                while !out.join(wait_for).is_file() && started.elapsed() < Duration::from_secs(120)
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert!(
+            !out.join("seed-4/round-003.json").is_file(),
+            "the run finished before it was killed; the test would prove nothing"
+        );
+        let resumed = Command::new(bin)
+            .args(["resume"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            resumed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&resumed.stderr)
+        );
+        assert_eq!(
+            comparable(&s.out("whole")),
+            comparable(&out),
+            "killed at {wait_for} {after:?}"
+        );
+        // Models of finished seeds are removed; the provenance lists both sessions.
+        for seed in ["seed-3", "seed-4"] {
+            let left: Vec<String> = std::fs::read_dir(out.join(seed))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains("model-"))
+                .collect();
+            assert!(left.is_empty(), "{seed}: {left:?}");
+        }
+        let prov = std::fs::read_to_string(out.join("provenance.json")).unwrap();
+        assert_eq!(prov.matches("\"unix_time\"").count(), 2);
+    }
+}
+
+#[test]
+fn bad_configs_are_refused_with_the_field_named() {
+    let s = Setup::new("\"lc\"", "warm-start");
+    let text = std::fs::read_to_string(s.config()).unwrap();
+    std::fs::write(s.config(), text.replace("query_size = 4", "query_size = 0")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seqlab"))
+        .args(["run", s.config().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("active.query_size") && err.contains("tiny.toml"),
+        "{err}"
+    );
+    std::fs::write(
+        s.config(),
+        text.replace("policy = \"lc\"", "policy = \"lcc\""),
+    )
+    .unwrap();
+    let e = ExperimentConfig::from_file(&s.config())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown policy") && e.contains("line"), "{e}");
+}
