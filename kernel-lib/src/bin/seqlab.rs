@@ -55,6 +55,13 @@ enum Command {
         /// The run folder (holds config.json).
         run_dir: PathBuf,
     },
+    /// Test F1 per data-usage point (mean ± std over seeds) of one or more run folders, as a
+    /// Markdown table; finished rounds only, so it also reads runs in progress.
+    Summarize {
+        /// Run folders.
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+    },
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
         /// A sentence-transformers / BERT model folder [default: the fetched all-MiniLM-L6-v2].
@@ -248,6 +255,7 @@ fn main() -> ExitCode {
         Command::Embed { model, gpu } => embed(model, gpu),
         Command::Train(args) => train(&args),
         Command::Run { config, out } => run_experiment(&config, out),
+        Command::Summarize { run_dirs } => summarize(&run_dirs),
         Command::Resume { run_dir } => {
             seqlab::experiment::Experiment::resume(&run_dir).and_then(|e| finish_run(&e))
         }
@@ -427,6 +435,15 @@ fn run_experiment(config: &Path, out: Option<PathBuf>) -> Result<()> {
         exp = exp.with_output(dir);
     }
     finish_run(&exp)
+}
+
+fn summarize(dirs: &[PathBuf]) -> Result<()> {
+    let runs = dirs
+        .iter()
+        .map(|d| seqlab::experiment::Experiment::resume(d)?.collect())
+        .collect::<Result<Vec<_>>>()?;
+    print!("{}", seqlab::experiment::markdown_table(&runs));
+    Ok(())
 }
 
 fn finish_run(exp: &seqlab::experiment::Experiment) -> Result<()> {

@@ -18,4 +18,4 @@ pub use config::{AugmentConfig, DataConfig, ExperimentConfig, ModelConfig};
 pub use progress::Progress;
 pub use results::{Results, RoundRow};
 pub use runner::Experiment;
-pub use summary::{CurvePoint, aulc, compare_policies, learning_curve};
+pub use summary::{CurvePoint, aulc, compare_policies, learning_curve, markdown_table};

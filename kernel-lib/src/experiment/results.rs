@@ -90,6 +90,8 @@ pub struct Results {
     pub rows: Vec<RoundRow>,
     /// The query trace.
     pub queries: Vec<QueryRow>,
+    /// Rounds each seed runs after its seed round (from the config).
+    pub planned_rounds: usize,
 }
 
 const FIXED: [&str; 16] = [
@@ -112,12 +114,18 @@ const FIXED: [&str; 16] = [
 ];
 
 impl Results {
-    /// Results from rows and the query trace.
-    pub fn new(name: String, rows: Vec<RoundRow>, queries: Vec<QueryRow>) -> Self {
+    /// Results from rows and the query trace of a run of `planned_rounds` query rounds.
+    pub fn new(
+        name: String,
+        rows: Vec<RoundRow>,
+        queries: Vec<QueryRow>,
+        planned_rounds: usize,
+    ) -> Self {
         Results {
             name,
             rows,
             queries,
+            planned_rounds,
         }
     }
 

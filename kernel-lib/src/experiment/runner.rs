@@ -323,7 +323,12 @@ impl Experiment {
                 rows.push(RoundRow::new(&pool.policy.to_string(), seed, &r));
             }
         }
-        Ok(Results::new(self.cfg.name.clone(), rows, queries))
+        Ok(Results::new(
+            self.cfg.name.clone(),
+            rows,
+            queries,
+            self.cfg.active.rounds,
+        ))
     }
 }
 

@@ -105,6 +105,84 @@ pub fn compare_policies(
     wilcoxon(&x, &y, alternative)
 }
 
+/// A Markdown table of several runs (typically one per policy): test F1 mean ± std over seeds
+/// per data-usage point, the area under each mean curve, and the mean wall time of one curve.
+/// Partial runs are shown with the number of seeds each cell has.
+pub fn markdown_table(runs: &[crate::experiment::Results]) -> String {
+    use std::fmt::Write as _;
+    let curves: Vec<(String, Vec<CurvePoint>)> = runs
+        .iter()
+        .map(|r| {
+            let name = r.rows.first().map_or(r.name.clone(), |x| x.policy.clone());
+            (name, r.curve())
+        })
+        .collect();
+    let mut usage: Vec<usize> = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|p| p.labeled_sentences))
+        .collect();
+    usage.sort_unstable();
+    usage.dedup();
+    let mut out = String::from("| labeled sentences |");
+    for (name, _) in &curves {
+        let _ = write!(out, " {name} |");
+    }
+    out.push_str("\n|---:|");
+    out.push_str(&"---:|".repeat(curves.len()));
+    out.push('\n');
+    for u in &usage {
+        let _ = write!(out, "| {u} |");
+        for (_, c) in &curves {
+            match c.iter().find(|p| p.labeled_sentences == *u) {
+                Some(p) => {
+                    let _ = write!(out, " {:.2} ± {:.2} (n={}) |", p.mean, p.std, p.n);
+                }
+                None => out.push_str(" – |"),
+            }
+        }
+        out.push('\n');
+    }
+    let _ = write!(out, "| area under the mean curve |");
+    for (_, c) in &curves {
+        let pts: Vec<(f64, f64)> = c
+            .iter()
+            .map(|p| (p.labeled_sentences as f64, p.mean))
+            .collect();
+        match aulc(&pts) {
+            Ok(a) => {
+                let _ = write!(out, " {a:.2} |");
+            }
+            Err(_) => out.push_str(" – |"),
+        }
+    }
+    let _ = write!(
+        out,
+        "\n| wall time of one curve, min (mean over complete seeds) |"
+    );
+    for r in runs {
+        let rounds = r.planned_rounds;
+        let mut per_seed: BTreeMap<u64, (usize, f64)> = BTreeMap::new();
+        for x in &r.rows {
+            let e = per_seed.entry(x.seed).or_default();
+            e.0 += 1;
+            e.1 += x.seconds;
+        }
+        let complete: Vec<f64> = per_seed
+            .values()
+            .filter(|(n, _)| *n == rounds + 1)
+            .map(|(_, s)| s / 60.0)
+            .collect();
+        if complete.is_empty() {
+            out.push_str(" – |");
+        } else {
+            let m = complete.iter().sum::<f64>() / complete.len() as f64;
+            let _ = write!(out, " {m:.1} |");
+        }
+    }
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +230,30 @@ mod tests {
         let w = compare_policies(&a, &b, |r| r.test_f1, Alternative::Greater).unwrap();
         assert_eq!(w.n, 6);
         assert!(w.p_value < 0.05, "{w:?}");
+    }
+
+    #[test]
+    fn the_markdown_table_marks_partial_runs() {
+        use crate::experiment::Results;
+        // lc: two seeds, complete (rounds 0..=1); random: one seed, round 0 only.
+        let mut lc = vec![
+            row("lc", 1, 0, 60.0),
+            row("lc", 1, 1, 70.0),
+            row("lc", 2, 0, 62.0),
+            row("lc", 2, 1, 72.0),
+        ];
+        lc.iter_mut().for_each(|r| r.seconds = 60.0);
+        let random = vec![row("random", 1, 0, 58.0)];
+        let t = markdown_table(&[
+            Results::new("a".into(), lc, Vec::new(), 1),
+            Results::new("b".into(), random, Vec::new(), 1),
+        ]);
+        assert!(
+            t.contains("| 200 | 61.00 ± 1.41 (n=2) | 58.00 ± 0.00 (n=1) |"),
+            "{t}"
+        );
+        assert!(t.contains("| 300 | 71.00 ± 1.41 (n=2) | – |"), "{t}");
+        assert!(t.contains("| 66.00 | – |"), "area: {t}");
+        assert!(t.contains("| 2.0 | – |"), "wall time: {t}");
     }
 }
