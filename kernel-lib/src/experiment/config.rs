@@ -114,7 +114,12 @@ impl ExperimentConfig {
     /// range (naming the field).
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        // An absolute base, so that `config.json` in the run folder holds absolute paths and a
+        // resumed run finds the same files from any working directory.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let base = std::path::absolute(parent.unwrap_or(Path::new(".")))
+            .map_err(|e| Error::io(path, e))?;
+        let base = base.as_path();
         let is_json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
