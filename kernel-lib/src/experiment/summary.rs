@@ -142,8 +142,12 @@ pub fn markdown_table(runs: &[crate::experiment::Results]) -> String {
         }
         out.push('\n');
     }
-    let _ = write!(out, "| area under the mean curve |");
-    for (_, c) in &curves {
+    let _ = write!(out, "| area under the mean curve (complete curves) |");
+    for ((_, c), r) in curves.iter().zip(runs) {
+        if c.len() != r.planned_rounds + 1 {
+            out.push_str(" – |");
+            continue;
+        }
         let pts: Vec<(f64, f64)> = c
             .iter()
             .map(|p| (p.labeled_sentences as f64, p.mean))
@@ -244,6 +248,7 @@ mod tests {
         ];
         lc.iter_mut().for_each(|r| r.seconds = 60.0);
         let random = vec![row("random", 1, 0, 58.0)];
+        // (random's curve is incomplete: no area.)
         let t = markdown_table(&[
             Results::new("a".into(), lc, Vec::new(), 1),
             Results::new("b".into(), random, Vec::new(), 1),
