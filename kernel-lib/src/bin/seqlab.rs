@@ -55,12 +55,15 @@ enum Command {
         /// The run folder (holds config.json).
         run_dir: PathBuf,
     },
-    /// Test F1 per data-usage point (mean ± std over seeds) of one or more run folders, as a
-    /// Markdown table; finished rounds only, so it also reads runs in progress.
+    /// Test (or dev) F1 per data-usage point, mean ± std over seeds, of one or more run
+    /// folders as a Markdown table; finished rounds only, so it also reads runs in progress.
     Summarize {
         /// Run folders.
         #[arg(required = true)]
         run_dirs: Vec<PathBuf>,
+        /// Dev F1 instead of test F1.
+        #[arg(long)]
+        dev: bool,
     },
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
@@ -255,7 +258,7 @@ fn main() -> ExitCode {
         Command::Embed { model, gpu } => embed(model, gpu),
         Command::Train(args) => train(&args),
         Command::Run { config, out } => run_experiment(&config, out),
-        Command::Summarize { run_dirs } => summarize(&run_dirs),
+        Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),
         Command::Resume { run_dir } => {
             seqlab::experiment::Experiment::resume(&run_dir).and_then(|e| finish_run(&e))
         }
@@ -437,12 +440,17 @@ fn run_experiment(config: &Path, out: Option<PathBuf>) -> Result<()> {
     finish_run(&exp)
 }
 
-fn summarize(dirs: &[PathBuf]) -> Result<()> {
+fn summarize(dirs: &[PathBuf], dev: bool) -> Result<()> {
     let runs = dirs
         .iter()
         .map(|d| seqlab::experiment::Experiment::resume(d)?.collect())
         .collect::<Result<Vec<_>>>()?;
-    print!("{}", seqlab::experiment::markdown_table(&runs));
+    let table = if dev {
+        seqlab::experiment::markdown_table(&runs, |r| r.dev_f1)
+    } else {
+        seqlab::experiment::markdown_table(&runs, |r| r.test_f1)
+    };
+    print!("{table}");
     Ok(())
 }
 

@@ -105,16 +105,19 @@ pub fn compare_policies(
     wilcoxon(&x, &y, alternative)
 }
 
-/// A Markdown table of several runs (typically one per policy): test F1 mean ± std over seeds
-/// per data-usage point, the area under each mean curve, and the mean wall time of one curve.
+/// A Markdown table of several runs (typically one per policy): `metric` (e.g. test F1) mean ±
+/// std over seeds per data-usage point, the area under each mean curve, and the mean wall time of one curve.
 /// Partial runs are shown with the number of seeds each cell has.
-pub fn markdown_table(runs: &[crate::experiment::Results]) -> String {
+pub fn markdown_table(
+    runs: &[crate::experiment::Results],
+    metric: impl Fn(&RoundRow) -> f64 + Copy,
+) -> String {
     use std::fmt::Write as _;
     let curves: Vec<(String, Vec<CurvePoint>)> = runs
         .iter()
         .map(|r| {
             let name = r.rows.first().map_or(r.name.clone(), |x| x.policy.clone());
-            (name, r.curve())
+            (name, learning_curve(&r.rows, metric))
         })
         .collect();
     let mut usage: Vec<usize> = curves
@@ -249,10 +252,13 @@ mod tests {
         lc.iter_mut().for_each(|r| r.seconds = 60.0);
         let random = vec![row("random", 1, 0, 58.0)];
         // (random's curve is incomplete: no area.)
-        let t = markdown_table(&[
-            Results::new("a".into(), lc, Vec::new(), 1),
-            Results::new("b".into(), random, Vec::new(), 1),
-        ]);
+        let t = markdown_table(
+            &[
+                Results::new("a".into(), lc, Vec::new(), 1),
+                Results::new("b".into(), random, Vec::new(), 1),
+            ],
+            |r| r.test_f1,
+        );
         assert!(
             t.contains("| 200 | 61.00 ± 1.41 (n=2) | 58.00 ± 0.00 (n=1) |"),
             "{t}"
