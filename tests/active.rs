@@ -256,6 +256,16 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
         .output()
         .unwrap();
     let whole = t0.elapsed();
+    let table = Command::new(bin)
+        .arg("summarize")
+        .arg(s.out("whole"))
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    for size in [6, 10, 14, 18] {
+        assert!(table.contains(&format!("| {size} | ")), "{table}");
+    }
+    assert_eq!(table.matches("(n=2)").count(), 4, "{table}");
     assert!(
         status.status.success(),
         "{}",
