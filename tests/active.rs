@@ -243,6 +243,29 @@ fn the_same_config_twice_gives_identical_results() {
 }
 
 #[test]
+fn seqmix_augments_every_round_reproducibly() {
+    let s = Setup::new("\"nte\"", "warm-start");
+    let text = std::fs::read_to_string(s.config()).unwrap();
+    let augment = "\n[augment]\nkind = \"seqmix\"\nvariant = \"sub\"\nwindow = 2\nmin_density = 0.5\nrate = 0.5\ndiscriminator = { kind = \"none\" }\n";
+    std::fs::write(s.config(), format!("{text}{augment}")).unwrap();
+    let a = run(&s, "a");
+    run(&s, "b");
+    assert_eq!(comparable(&s.out("a")), comparable(&s.out("b")));
+    // Seed round: ⌊0.5 × 6⌋ = 3 sentences, then ⌊0.5 × 4⌋ = 2 per round: 3 + 3 × 2 = 9.
+    let augmented: Vec<usize> = a.rows.iter().map(|r| r.augmented).collect();
+    assert_eq!(augmented, vec![3, 5, 7, 9, 3, 5, 7, 9]);
+    // The case records sit beside each round: a stats line, then one line per candidate.
+    let records = std::fs::read_to_string(s.out("a").join("seed-3/augment-000.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = records
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["stats"]["accepted"], 3);
+    let accepted = lines[1..].iter().filter(|c| c["accepted"] == true).count();
+    assert_eq!(accepted, 3);
+}
+
+#[test]
 fn a_killed_run_resumes_to_the_uninterrupted_results() {
     let s = Setup::new("\"nte\"", "warm-start");
     // Longer rounds, so that the kills land mid-run even on a busy machine.
@@ -356,4 +379,24 @@ fn bad_configs_are_refused_with_the_field_named() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown policy") && e.contains("line"), "{e}");
+}
+
+#[test]
+fn every_committed_experiment_config_is_valid() {
+    let dir = common::repo().join("notebooks/configs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let cfg = ExperimentConfig::from_file(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(
+                path.file_stem().unwrap().to_string_lossy(),
+                cfg.name,
+                "the file is named after the run"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 16, "found {n} configs");
 }

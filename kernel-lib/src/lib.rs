@@ -103,6 +103,7 @@
 //! - [`train`]: the token tagger, its loss, AdamW, the epoch loop, constrained decoding.
 //! - [`active`]: the labeled set and pool, query policies, the augmentation hook, the
 //!   round loop.
+//! - [`augment`]: augmentation methods for that hook: SeqMix ([`augment::seqmix`]).
 //! - [`experiment`]: experiment configs, the crash-safe runner (`seqlab run` / `seqlab
 //!   resume`), results as polars DataFrames / CSV / Parquet, summaries over seeds.
 //! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
@@ -112,6 +113,7 @@
 //! - [`error`]: the one [`Error`] type; messages name file, line and field.
 
 pub mod active;
+pub mod augment;
 pub mod data;
 pub mod encoding;
 pub mod error;

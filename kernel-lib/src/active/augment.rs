@@ -23,6 +23,13 @@ pub trait Augmenter: Send {
         tagger: Option<&Tagger>,
         rng: &mut SeqRng,
     ) -> Result<Vec<TrainItem>>;
+
+    /// Records of the calls since the last take (for example SeqMix's case-study records), as
+    /// JSON values; the experiment runner writes them beside each finished round. None by
+    /// default.
+    fn take_records(&mut self) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
 }
 
 /// No augmentation: the plain active-learning baseline.

@@ -267,6 +267,11 @@ impl<'a> ActiveLearner<'a> {
         self.tagger.as_ref()
     }
 
+    /// The augmenter's records since the last call (written beside each round).
+    pub fn take_augment_records(&mut self) -> Vec<serde_json::Value> {
+        self.augmenter.take_records()
+    }
+
     /// The labeled set and pool.
     pub fn pool(&self) -> &Pool {
         &self.pool

@@ -65,6 +65,9 @@ enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// SeqMix: mix sentences of a corpus subset and write every candidate's record (parents,
+    /// windows, λ, tokens, soft labels, perplexity, verdict) as JSON lines.
+    Augment(Box<AugmentArgs>),
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
         /// A sentence-transformers / BERT model folder [default: the fetched all-MiniLM-L6-v2].
@@ -222,6 +225,41 @@ struct TrainArgs {
 }
 
 #[derive(Args)]
+struct AugmentArgs {
+    /// Corpus: conll2003, estner, wnut16.
+    #[arg(long, default_value = "conll2003")]
+    data: CorpusName,
+    /// The batch to mix, a subset of the training split.
+    #[arg(long, default_value = "random:200:seed=1")]
+    subset: Subset,
+    /// SeqMix settings: a TOML file of `seqlab::augment::SeqMixConfig` fields (an
+    /// experiment's `[augment]` table without `kind`) [default: the paper's CoNLL settings].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Variant: whole, sub, label-constrained (overrides the file).
+    #[arg(long)]
+    variant: Option<String>,
+    /// Augment rate (overrides the file).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// No discriminator (every candidate passes).
+    #[arg(long)]
+    no_filter: bool,
+    /// Seed of the pairing and λ draws.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Pretrained BERT folder whose table is used [default: the fetched all-MiniLM-L6-v2].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Write the records here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Use the first CUDA GPU (needs a `cuda` build).
+    #[arg(long)]
+    gpu: bool,
+}
+
+#[derive(Args)]
 struct ReproduceArgs {
     /// Reports folder [default: reports/ in the repository].
     #[arg(long)]
@@ -256,6 +294,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(&args),
         Command::Reproduce(args) => reproduce(&args),
         Command::Embed { model, gpu } => embed(model, gpu),
+        Command::Augment(args) => augment(&args),
         Command::Train(args) => train(&args),
         Command::Run { config, out } => run_experiment(&config, out),
         Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),
@@ -429,6 +468,91 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
             writeln!(out, "{json}").map_err(|e| Error::io("<stdout>", e))?;
         }
     }
+    Ok(())
+}
+
+fn augment(args: &AugmentArgs) -> Result<()> {
+    use seqlab::augment::seqmix::{DiscriminatorConfig, SeqMix, SeqMixConfig};
+    use seqlab::train::TrainItem;
+    let mut cfg: SeqMixConfig = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            toml::from_str(&text).map_err(|e| {
+                Error::config(
+                    "augment",
+                    format!("{}: {}", path.display(), e.to_string().trim()),
+                )
+            })?
+        }
+        None => SeqMixConfig::default(),
+    };
+    if let Some(v) = &args.variant {
+        cfg.variant =
+            serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
+                Error::config(
+                    "--variant",
+                    format!("{v:?} is not one of whole, sub, label-constrained"),
+                )
+            })?;
+    }
+    if let Some(r) = args.rate {
+        cfg.rate = r;
+    }
+    if args.no_filter {
+        cfg.discriminator = DiscriminatorConfig::None;
+    }
+    let corpus = corpora::load_corpus(args.data, &corpora::data_dir())?;
+    let batch_set = corpus.train.subset(&args.subset)?;
+    let labels = corpus.vocab();
+    let batch = batch_set
+        .sentences
+        .iter()
+        .map(|s| TrainItem::from_sentence(s, &labels))
+        .collect::<Result<Vec<_>>>()?;
+    let reference = corpus
+        .train
+        .sentences
+        .iter()
+        .map(|s| s.tokens.join(" "))
+        .collect();
+    let device = seqlab::model::device(args.gpu)?;
+    let model = args.model.clone().unwrap_or_else(default_model);
+    let mut seqmix = SeqMix::new(cfg, &model, labels, reference, None, &device)?
+        .with_ppl_cache(corpora::data_dir().join("ppl"));
+    let g = seqmix.generate(&batch, None, &mut seqlab::rng::seeded(args.seed))?;
+    let mut lines = String::new();
+    for c in &g.cases {
+        lines.push_str(&serde_json::to_string(c).expect("records serialize"));
+        lines.push('\n');
+    }
+    match &args.out {
+        Some(path) => seqlab::files::write_atomic(path, lines.as_bytes())?,
+        None => print!("{lines}"),
+    }
+    let s = g.stats;
+    eprintln!(
+        "seqmix {}: {} of {} sentences generated from {} sentences ({} pairs available, {} tried, {} without a token, {} repaired, {} dropped, {} rejected by the discriminator {}{})",
+        seqmix.config().variant,
+        s.accepted,
+        s.target,
+        batch.len(),
+        s.pairs_available,
+        s.pairs_tried,
+        s.no_token,
+        s.repaired,
+        s.dropped_invalid,
+        s.rejected_perplexity,
+        seqmix.config().discriminator.label(),
+        seqmix
+            .discriminator()
+            .bounds()
+            .filter(|(a, b)| a.is_finite() || b.is_finite())
+            .map(|(a, b)| format!(
+                " = PPL {a:.1}..{b:.1} under {}",
+                seqmix.discriminator().lm_name().unwrap_or_default()
+            ))
+            .unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::active::ActiveConfig;
+use crate::augment::seqmix::SeqMixConfig;
 use crate::data::Subset;
 use crate::data::corpora::{CorpusName, data_dir};
 use crate::error::{Error, Result};
@@ -74,13 +75,35 @@ pub struct ModelConfig {
     pub gpu: bool,
 }
 
-/// Augmentation of each newly labeled batch.
+/// Augmentation of each newly labeled batch (the seed set first).
+///
+/// ```toml
+/// [augment]
+/// kind = "seqmix"        # or "none"
+/// variant = "sub"        # whole | sub | label-constrained
+/// discriminator = { kind = "range", low = 0, high = 500 }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum AugmentConfig {
     /// None (the active-learning baselines).
     #[default]
     None,
+    /// SeqMix ([`crate::augment::seqmix::SeqMixConfig`]; every field optional).
+    Seqmix(SeqMixConfig),
+}
+
+impl AugmentConfig {
+    /// Checks the method's values.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field.
+    pub fn check(&self) -> Result<()> {
+        match self {
+            AugmentConfig::None => Ok(()),
+            AugmentConfig::Seqmix(c) => c.check(),
+        }
+    }
 }
 
 /// A whole experiment.
@@ -231,7 +254,8 @@ impl ExperimentConfig {
             Error::Config { field, message } => Error::config(format!("train.{field}"), message),
             other => other,
         })?;
-        self.active.check()
+        self.active.check()?;
+        self.augment.check()
     }
 }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::active::learner::Setup;
 use crate::active::{ActiveLearner, Augmenter, NoAugment, RoundResult};
+use crate::augment::SeqMix;
 use crate::data::conll::read_conll;
 use crate::data::corpora::{data_dir, load_corpus};
 use crate::data::{ConllFormat, Dataset, TagScheme};
@@ -156,10 +157,30 @@ impl Experiment {
         ))
     }
 
-    fn augmenter(&self) -> Box<dyn Augmenter> {
-        match self.cfg.augment {
+    fn augmenter(&self, setup: &Setup) -> Result<Box<dyn Augmenter>> {
+        Ok(match &self.cfg.augment {
             AugmentConfig::None => Box::new(NoAugment),
-        }
+            AugmentConfig::Seqmix(c) => {
+                // Percentile bounds come from the training split's own sentences (text only).
+                let reference = setup
+                    .train_data
+                    .sentences
+                    .iter()
+                    .map(|s| s.tokens.join(" "))
+                    .collect();
+                Box::new(
+                    SeqMix::new(
+                        c.clone(),
+                        &setup.encoder,
+                        setup.labels.clone(),
+                        reference,
+                        None,
+                        &setup.device,
+                    )?
+                    .with_ppl_cache(crate::data::corpora::data_dir().join("ppl")),
+                )
+            }
+        })
     }
 
     /// Writes `config.json` or checks that the folder's config is this one.
@@ -258,7 +279,7 @@ impl Experiment {
         for &seed in &self.cfg.seeds {
             let dir = self.out.join(format!("seed-{seed}"));
             let done = read_rounds(&dir)?;
-            let mut learner = ActiveLearner::new(&setup, seed, self.augmenter())?;
+            let mut learner = ActiveLearner::new(&setup, seed, self.augmenter(&setup)?)?;
             let last_model = done.last().map(|r| model_dir(&dir, r.round));
             let finished_seed = done.len() >= total_rounds;
             let tagger = match (&last_model, finished_seed) {
@@ -284,6 +305,18 @@ impl Experiment {
                 let model = model_dir(&dir, round);
                 if round + 1 < total_rounds {
                     save_model_atomic(learner.tagger().expect("a round leaves a model"), &model)?;
+                }
+                let records = learner.take_augment_records();
+                if !records.is_empty() {
+                    let mut lines = String::new();
+                    for r in &records {
+                        lines.push_str(&r.to_string());
+                        lines.push('\n');
+                    }
+                    write_atomic(
+                        &dir.join(format!("augment-{round:03}.jsonl")),
+                        lines.as_bytes(),
+                    )?;
                 }
                 let json = serde_json::to_string(&result).expect("round serializes");
                 write_atomic(&dir.join(format!("round-{round:03}.json")), json.as_bytes())?;

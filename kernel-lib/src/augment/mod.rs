@@ -1,0 +1,11 @@
+//! Data augmentation for sequence labeling. Each method is an
+//! [`Augmenter`](crate::active::Augmenter): the active-learning loop hands it every newly
+//! labeled batch (the seed set first) and trains on what it returns as well.
+//!
+//! - [`seqmix`]: SeqMix (Zhang, Yu & Zhang, EMNLP 2020). It mixes word sequences in the
+//!   encoder's input-embedding space and their labels with the same λ, then keeps the mixed
+//!   sentences that a causal language model finds plausible.
+
+pub mod seqmix;
+
+pub use seqmix::{SeqMix, SeqMixConfig, Variant};
