@@ -266,6 +266,29 @@ fn seqmix_augments_every_round_reproducibly() {
 }
 
 #[test]
+fn lada_trains_in_the_loop_and_alone_reproducibly() {
+    let s = Setup::new("\"lc\"", "warm-start");
+    let text = std::fs::read_to_string(s.config()).unwrap();
+    let lada = "\n[lada]\nkind = \"intra-inter\"\nk = 2\nembedder = \"model\"\n";
+    std::fs::write(s.config(), format!("{text}{lada}")).unwrap();
+    run(&s, "a");
+    run(&s, "b");
+    assert_eq!(comparable(&s.out("a")), comparable(&s.out("b")));
+    // The same loop without LADA trains other weights.
+    std::fs::write(s.config(), &text).unwrap();
+    run(&s, "plain");
+    assert_ne!(comparable(&s.out("a")).0, comparable(&s.out("plain")).0);
+    // A supervised run on the first sentences: no query round.
+    let alone = text
+        .replace("rounds = 3", "rounds = 0")
+        .replace("seed_size = 6", "seed_size = 12\nseed_strategy = \"first\"");
+    std::fs::write(s.config(), format!("{alone}{lada}")).unwrap();
+    let r = run(&s, "alone");
+    assert_eq!(r.rows.len(), 2);
+    assert!(r.rows.iter().all(|row| row.labeled_sentences == 12));
+}
+
+#[test]
 fn a_killed_run_resumes_to_the_uninterrupted_results() {
     let s = Setup::new("\"nte\"", "warm-start");
     // Longer rounds, so that the kills land mid-run even on a busy machine.
@@ -398,5 +421,5 @@ fn every_committed_experiment_config_is_valid() {
             n += 1;
         }
     }
-    assert!(n >= 16, "found {n} configs");
+    assert!(n >= 39, "found {n} configs");
 }

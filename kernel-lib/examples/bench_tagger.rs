@@ -48,6 +48,10 @@ fn arg(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+fn arg_flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
 fn model_dir() -> PathBuf {
     data_dir().join("models/all-MiniLM-L6-v2")
 }
@@ -169,11 +173,13 @@ fn main() -> seqlab::Result<()> {
         phases[2] += t2.elapsed().as_secs_f64();
         Ok(())
     };
-    for b in batches.iter().take(3) {
+    // `--infer-only` skips training (for profiling inference).
+    let train_steps = if arg_flag("--infer-only") { 0 } else { steps };
+    for b in batches.iter().take(3.min(train_steps)) {
         step(b)?;
     }
     let (mut tokens, started) = (0usize, Instant::now());
-    for b in batches.iter().cycle().take(steps) {
+    for b in batches.iter().cycle().take(train_steps) {
         step(b)?;
         tokens += tokens_of(b);
     }

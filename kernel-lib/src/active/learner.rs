@@ -16,13 +16,15 @@ use serde::{Deserialize, Serialize};
 use crate::active::augment::Augmenter;
 use crate::active::policy::{PolicyConfig, QueryPolicy, ScoreContext};
 use crate::active::pool::{BudgetUnit, Pool, SeedStrategy, select_top};
+use crate::augment::lada::{Lada, LadaConfig};
 use crate::data::scheme::TagScheme;
 use crate::data::{Dataset, LabelVocab};
 use crate::error::{Error, Result};
 use crate::metrics::{Mode, Scores};
 use crate::rng::derived;
 use crate::train::{
-    Constraints, Selection, Tagger, TaggerOptions, TrainConfig, TrainItem, evaluate, fit,
+    BatchLoss, Constraints, PlainLoss, Selection, Tagger, TaggerOptions, TrainConfig, TrainItem,
+    evaluate, fit, fit_with,
 };
 
 /// How the model is trained in each round.
@@ -188,6 +190,8 @@ pub struct Setup {
     pub device: Device,
     /// How evaluations are scored.
     pub eval_mode: Mode,
+    /// LADA mixup in the main model's training (not the committee's).
+    pub lada: Option<LadaConfig>,
 }
 
 // Purposes of the derived generators of a round.
@@ -434,9 +438,19 @@ impl<'a> ActiveLearner<'a> {
         let mut rng = derived(self.seed, &[round as u64, RNG_TRAIN]);
         // Dev is evaluated after every epoch only when it selects the epoch.
         let dev_for_fit = (s.train.selection == Selection::DevF1).then_some(&s.dev);
-        let report = fit(&tagger, &items, dev_for_fit, &s.train, &mut rng, &mut |e| {
-            log(&e.to_string())
-        })?;
+        let mut batch_loss: Box<dyn BatchLoss> = match &s.lada {
+            Some(c) => Box::new(Lada::new(c.clone())?),
+            None => Box::new(PlainLoss),
+        };
+        let report = fit_with(
+            &tagger,
+            &items,
+            dev_for_fit,
+            &s.train,
+            &mut rng,
+            &mut |e| log(&e.to_string()),
+            batch_loss.as_mut(),
+        )?;
         train_seconds += t0.elapsed().as_secs_f64();
         // 5. Evaluate.
         let dev = evaluate(&tagger, &s.dev, s.eval_mode, s.train.eval_batch_size)?;

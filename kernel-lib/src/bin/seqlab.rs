@@ -222,6 +222,15 @@ struct TrainArgs {
     /// Use the first CUDA GPU (needs a `cuda` build).
     #[arg(long)]
     gpu: bool,
+    /// LADA mixup in training: intra, inter, intra-inter (LADA's defaults otherwise).
+    #[arg(long)]
+    lada: Option<seqlab::augment::LadaKind>,
+    /// LADA's µ, the probability of a kNN partner.
+    #[arg(long)]
+    lada_mu: Option<f64>,
+    /// LADA's k nearest neighbours.
+    #[arg(long)]
+    lada_k: Option<usize>,
 }
 
 #[derive(Args)]
@@ -592,7 +601,7 @@ fn finish_run(exp: &seqlab::experiment::Experiment) -> Result<()> {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
-    use seqlab::train::{Tagger, TaggerOptions, TrainConfig, TrainItem, evaluate, fit};
+    use seqlab::train::{Tagger, TaggerOptions, TrainConfig, TrainItem, evaluate};
     let started = std::time::Instant::now();
     let data_dir = args.data_dir.clone().unwrap_or_else(corpora::data_dir);
     let corpus = corpora::load_corpus(args.data, &data_dir)?;
@@ -640,13 +649,34 @@ fn train(args: &TrainArgs) -> Result<()> {
         seqlab::model::device_name(&device),
         args.seed
     );
-    let report = fit(
+    let mut batch_loss: Box<dyn seqlab::train::BatchLoss> = match args.lada {
+        Some(kind) => {
+            let mut c = seqlab::augment::LadaConfig {
+                kind,
+                ..Default::default()
+            };
+            if let Some(mu) = args.lada_mu {
+                c.mu = mu;
+            }
+            if let Some(k) = args.lada_k {
+                c.k = k;
+            }
+            println!(
+                "LADA: {}",
+                serde_json::to_string(&c).expect("config serializes")
+            );
+            Box::new(seqlab::augment::Lada::new(c)?)
+        }
+        None => Box::new(seqlab::train::PlainLoss),
+    };
+    let report = seqlab::train::fit_with(
         &tagger,
         &items,
         Some(&corpus.dev),
         &cfg,
         &mut rng,
         &mut |e| println!("{e}"),
+        batch_loss.as_mut(),
     )?;
     if let Some(w) = report.encode.warning() {
         println!("{w}");

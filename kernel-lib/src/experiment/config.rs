@@ -19,7 +19,14 @@
 //! seed_size = 200
 //! rounds = 5
 //! query_size = 100
+//!
+//! [augment]                     # optional: kind = "seqmix" (seqlab::augment::SeqMixConfig)
+//! [lada]                        # optional: LADA in training (seqlab::augment::LadaConfig)
+//! kind = "inter"
 //! ```
+//!
+//! A supervised run on a fixed subset is a run without query rounds: `rounds = 0`,
+//! `seed_strategy = "first"`, `seed_size = 700` (LADA's 5 % of CoNLL-2003).
 //!
 //! Relative paths are read from the folder of the config file.
 
@@ -28,6 +35,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::active::ActiveConfig;
+use crate::augment::lada::LadaConfig;
 use crate::augment::seqmix::SeqMixConfig;
 use crate::data::Subset;
 use crate::data::corpora::{CorpusName, data_dir};
@@ -126,6 +134,9 @@ pub struct ExperimentConfig {
     /// Augmentation.
     #[serde(default)]
     pub augment: AugmentConfig,
+    /// LADA mixup in every training of the run (none when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lada: Option<LadaConfig>,
 }
 
 impl ExperimentConfig {
@@ -194,6 +205,12 @@ impl ExperimentConfig {
         if self.model.encoder != "minilm" && Path::new(&self.model.encoder).is_relative() {
             self.model.encoder = base.join(&self.model.encoder).display().to_string();
         }
+        if let Some(l) = self.lada.as_mut()
+            && l.embedder != "minilm"
+            && Path::new(&l.embedder).is_relative()
+        {
+            l.embedder = base.join(&l.embedder).display().to_string();
+        }
     }
 
     /// The encoder folder.
@@ -255,7 +272,8 @@ impl ExperimentConfig {
             other => other,
         })?;
         self.active.check()?;
-        self.augment.check()
+        self.augment.check()?;
+        self.lada.as_ref().map_or(Ok(()), LadaConfig::check)
     }
 }
 

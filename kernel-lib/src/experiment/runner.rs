@@ -274,6 +274,7 @@ impl Experiment {
             scheme: TagScheme::Iob2,
             device,
             eval_mode: Mode::Conlleval,
+            lada: self.cfg.lada.clone(),
         };
         let total_rounds = self.cfg.active.rounds + 1;
         for &seed in &self.cfg.seeds {

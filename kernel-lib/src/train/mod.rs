@@ -10,4 +10,7 @@ pub mod trainer;
 
 pub use predict::{Constraints, Prediction};
 pub use tagger::{Tagger, TaggerConfig, TaggerOptions, TrainItem};
-pub use trainer::{EpochLog, Evaluation, Selection, TrainConfig, TrainReport, evaluate, fit};
+pub use trainer::{
+    BatchLoss, EpochLog, Evaluation, PlainLoss, Selection, TrainConfig, TrainReport, evaluate, fit,
+    fit_with,
+};

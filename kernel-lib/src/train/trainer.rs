@@ -17,10 +17,11 @@
 use std::fmt;
 use std::time::Instant;
 
+use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::encoding::{EncodeStats, plan_batches};
+use crate::encoding::{EncodeStats, Example, plan_batches};
 use crate::error::{Error, Result};
 use crate::metrics::{Mode, Scores, score};
 use crate::model::ops::Pass;
@@ -205,6 +206,57 @@ pub struct TrainReport {
     pub train_pieces_per_second: f64,
 }
 
+/// The training loss of one batch. [`fit`] uses [`PlainLoss`]; mixup methods (LADA) bring
+/// their own through [`fit_with`].
+pub trait BatchLoss {
+    /// Called once before the first epoch with the training items and their encoded examples
+    /// (`examples[e].sentence` indexes `items`).
+    ///
+    /// # Errors
+    /// Whatever the preparation needs that can fail (a model, a file).
+    fn prepare(
+        &mut self,
+        _tagger: &Tagger,
+        _items: &[TrainItem],
+        _examples: &[Example],
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    /// The scalar loss of the batch made of `rows` (indices into `examples`). `progress` is
+    /// the fraction of the updates already done, in `[0, 1)`. Draw randomness (dropout masks
+    /// included) from `rng` only.
+    ///
+    /// # Errors
+    /// A model failure.
+    fn loss(
+        &mut self,
+        tagger: &Tagger,
+        examples: &[Example],
+        rows: &[usize],
+        rng: &mut SeqRng,
+        progress: f64,
+    ) -> Result<Tensor>;
+}
+
+/// The soft cross-entropy of the batch itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainLoss;
+
+impl BatchLoss for PlainLoss {
+    fn loss(
+        &mut self,
+        tagger: &Tagger,
+        examples: &[Example],
+        rows: &[usize],
+        rng: &mut SeqRng,
+        _progress: f64,
+    ) -> Result<Tensor> {
+        let batch = tagger.batch(examples, rows)?;
+        tagger.loss(&batch, &mut Pass::train(rng))
+    }
+}
+
 /// Trains `tagger` in place on `items`, evaluating on `dev` after each epoch.
 ///
 /// # Errors
@@ -218,6 +270,22 @@ pub fn fit(
     rng: &mut SeqRng,
     on_epoch: &mut dyn FnMut(&EpochLog),
 ) -> Result<TrainReport> {
+    fit_with(tagger, items, dev, cfg, rng, on_epoch, &mut PlainLoss)
+}
+
+/// [`fit`] with another batch loss.
+///
+/// # Errors
+/// See [`fit`], and the batch loss's own.
+pub fn fit_with(
+    tagger: &Tagger,
+    items: &[TrainItem],
+    dev: Option<&Dataset>,
+    cfg: &TrainConfig,
+    rng: &mut SeqRng,
+    on_epoch: &mut dyn FnMut(&EpochLog),
+    batch_loss: &mut dyn BatchLoss,
+) -> Result<TrainReport> {
     cfg.check()?;
     if cfg.selection == Selection::DevF1 && dev.is_none() {
         return Err(Error::config(
@@ -229,6 +297,7 @@ pub fn fit(
     if examples.is_empty() {
         return Err(Error::config("train", "no training sentence"));
     }
+    batch_loss.prepare(tagger, items, &examples)?;
     let lengths: Vec<usize> = examples.iter().map(|e| e.chunk.len()).collect();
     let per_epoch = examples.len().div_ceil(cfg.batch_size);
     let total = per_epoch * cfg.epochs;
@@ -247,8 +316,8 @@ pub fn fit(
         let started = Instant::now();
         let (mut loss_sum, mut batches) = (0f64, 0usize);
         for rows in plan_batches(&lengths, cfg.batch_size, Some(rng)) {
-            let batch = tagger.batch(&examples, &rows)?;
-            let loss = tagger.loss(&batch, &mut Pass::train(rng))?;
+            let progress = opt.steps() as f64 / total.max(1) as f64;
+            let loss = batch_loss.loss(tagger, &examples, &rows, rng, progress)?;
             let grads = loss.backward().map_err(candle_err)?;
             let lr = schedule.lr(opt.steps() as usize);
             opt.step(&grads, lr, cfg.max_grad_norm)?;

@@ -1,0 +1,634 @@
+//! LADA (Chen et al., EMNLP 2020): local additivity based data augmentation. Hidden states
+//! of two sequences are interpolated at an encoder layer and their labels with the same `λ`
+//! ([`mix`]). The partner is close to the sentence:
+//!
+//! - **Intra-LADA** (Eq. 3): the sentence itself, positions permuted, so each token mixes with
+//!   another token of the same sentence and the context stays. The paper's mix layer set is
+//!   `{12}` of 12 (the final layer), as in the authors' code; here the default is the last
+//!   layer of whatever encoder is used.
+//! - **Inter-LADA** (Eq. 4): a sentence drawn from the `k` nearest neighbours (sentence
+//!   embeddings, [`partners`]) with probability `µ`, else uniformly from the labeled set. The
+//!   paper's layer set `{8, 9, 10}` of 12 is scaled to the encoder's depth (`{4, 5}` of
+//!   MiniLM's 6).
+//! - **Intra&Inter** (§4.3): Intra with probability `π` (0.3), else Inter.
+//!
+//! LADA changes how a batch's loss is computed, so it plugs into training as a
+//! [`BatchLoss`](crate::train::BatchLoss) ([`Lada`]); the experiment runner uses it for every
+//! round of an active-learning run (`[lada]` in a config) or for one supervised run on a fixed
+//! subset (`rounds = 0`, `seed_strategy = "first"`).
+//!
+//! Defaults: `λ ~ Beta(60, 1.5)` folded to `max(λ, 1 − λ)` as in the authors' code (the paper
+//! writes `Beta(α, α)` without a value); `k = 3` as in §4.2 (the code used 5); `µ = 0.5`, the
+//! paper's starting point; the mixed batch replaces the original one, as in the code.
+
+pub mod mix;
+pub mod partners;
+
+use std::path::PathBuf;
+
+use rand::Rng;
+use rand::seq::SliceRandom;
+use rand_distr::{Beta, Distribution};
+use serde::{Deserialize, Serialize};
+
+pub use mix::{Mixed, inter_forward, intra_forward};
+pub use partners::PartnerTable;
+
+use crate::encoding::Example;
+use crate::error::{Error, Result};
+use crate::model::Pass;
+use crate::model::embed::SentenceEmbedder;
+use crate::model::params::candle_err;
+use crate::rng::SeqRng;
+use crate::train::loss::soft_cross_entropy;
+use crate::train::{BatchLoss, Tagger, TrainItem};
+
+/// Which LADA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LadaKind {
+    /// Intra-LADA.
+    Intra,
+    /// Inter-LADA.
+    #[default]
+    Inter,
+    /// Intra with probability `intra_ratio`, else Inter.
+    IntraInter,
+}
+
+impl std::fmt::Display for LadaKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LadaKind::Intra => "intra",
+            LadaKind::Inter => "inter",
+            LadaKind::IntraInter => "intra-inter",
+        })
+    }
+}
+
+impl std::str::FromStr for LadaKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "intra" => Ok(LadaKind::Intra),
+            "inter" => Ok(LadaKind::Inter),
+            "intra-inter" | "both" => Ok(LadaKind::IntraInter),
+            other => Err(Error::config(
+                "lada.kind",
+                format!("unknown LADA {other:?}; expected intra, inter or intra-inter"),
+            )),
+        }
+    }
+}
+
+/// What the mixed batch does to the original one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Originals {
+    /// Train on the mixed batch only (the authors' code).
+    #[default]
+    Replace,
+    /// Train on both: the mean of the original and the mixed loss.
+    Add,
+}
+
+fn d_ratio() -> f64 {
+    0.3
+}
+fn d_alpha() -> f64 {
+    60.0
+}
+fn d_beta() -> Option<f64> {
+    Some(1.5)
+}
+fn d_true() -> bool {
+    true
+}
+fn d_k() -> usize {
+    3
+}
+fn d_mu() -> f64 {
+    0.5
+}
+fn d_embedder() -> String {
+    "minilm".into()
+}
+
+/// LADA's hyper-parameters (see the module docs for the defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LadaConfig {
+    /// Intra, Inter or both.
+    #[serde(default)]
+    pub kind: LadaKind,
+    /// `π`: the probability of an Intra step under [`LadaKind::IntraInter`].
+    #[serde(default = "d_ratio")]
+    pub intra_ratio: f64,
+    /// Inter-LADA's mix layers (layers run before mixing, 1-based); empty: `{8, 9, 10}` of 12
+    /// scaled to the encoder.
+    #[serde(default)]
+    pub inter_layers: Vec<usize>,
+    /// Intra-LADA's mix layers; empty: the last layer.
+    #[serde(default)]
+    pub intra_layers: Vec<usize>,
+    /// `α` of `λ ~ Beta(α, β)`.
+    #[serde(default = "d_alpha")]
+    pub alpha: f64,
+    /// `β`; `None` means `β = α`.
+    #[serde(default = "d_beta")]
+    pub beta: Option<f64>,
+    /// `λ ← max(λ, 1 − λ)`.
+    #[serde(default = "d_true")]
+    pub fold: bool,
+    /// `k` nearest neighbours.
+    #[serde(default = "d_k")]
+    pub k: usize,
+    /// `µ`: the probability of a kNN partner.
+    #[serde(default = "d_mu")]
+    pub mu: f64,
+    /// Replace or add to the original batch.
+    #[serde(default)]
+    pub originals: Originals,
+    /// The sentence embedder for kNN: `minilm` or a sentence-transformers / BERT folder.
+    #[serde(default = "d_embedder")]
+    pub embedder: String,
+}
+
+impl Default for LadaConfig {
+    fn default() -> Self {
+        LadaConfig {
+            kind: LadaKind::default(),
+            intra_ratio: d_ratio(),
+            inter_layers: Vec::new(),
+            intra_layers: Vec::new(),
+            alpha: d_alpha(),
+            beta: d_beta(),
+            fold: true,
+            k: d_k(),
+            mu: d_mu(),
+            originals: Originals::default(),
+            embedder: d_embedder(),
+        }
+    }
+}
+
+impl LadaConfig {
+    /// Checks every value; the error names the field and the allowed range.
+    ///
+    /// # Errors
+    /// [`Error::Config`].
+    pub fn check(&self) -> Result<()> {
+        let bad = |f: &str, m: String| Err(Error::config(format!("lada.{f}"), m));
+        if !(0.0..=1.0).contains(&self.intra_ratio) {
+            return bad(
+                "intra_ratio",
+                format!("{} is outside 0..=1", self.intra_ratio),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.mu) {
+            return bad("mu", format!("{} is outside 0..=1", self.mu));
+        }
+        for (f, v) in [("alpha", Some(self.alpha)), ("beta", self.beta)] {
+            if let Some(v) = v
+                && !(v > 0.0 && v <= 1000.0)
+            {
+                return bad(f, format!("{v} is outside (0, 1000]"));
+            }
+        }
+        if !(1..=1000).contains(&self.k) {
+            return bad("k", format!("{} is outside 1..=1000", self.k));
+        }
+        if self
+            .inter_layers
+            .iter()
+            .chain(&self.intra_layers)
+            .any(|&l| l == 0 || l > 1000)
+        {
+            return bad(
+                "inter_layers",
+                "layers count from 1 (after the first layer)".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The embedder folder.
+    pub fn embedder_dir(&self) -> PathBuf {
+        if self.embedder == "minilm" {
+            crate::data::corpora::data_dir().join("models/all-MiniLM-L6-v2")
+        } else {
+            PathBuf::from(&self.embedder)
+        }
+    }
+
+    /// Inter-LADA's layers for an encoder of `depth` layers.
+    pub fn inter_layers_for(&self, depth: usize) -> Vec<usize> {
+        if !self.inter_layers.is_empty() {
+            return self.inter_layers.clone();
+        }
+        let mut v: Vec<usize> = [8usize, 9, 10]
+            .iter()
+            .map(|&m| ((m * depth) as f64 / 12.0).round().max(1.0) as usize)
+            .collect();
+        v.dedup();
+        v
+    }
+
+    /// Intra-LADA's layers for an encoder of `depth` layers.
+    pub fn intra_layers_for(&self, depth: usize) -> Vec<usize> {
+        if self.intra_layers.is_empty() {
+            vec![depth]
+        } else {
+            self.intra_layers.clone()
+        }
+    }
+}
+
+/// The random choices of one LADA step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draw {
+    /// Intra (else Inter).
+    pub intra: bool,
+    /// `λ`.
+    pub lambda: f64,
+    /// Layers run before mixing.
+    pub layer: usize,
+    /// Inter: the partner example of each row; Intra: the permutation, row after row.
+    pub partners: Vec<usize>,
+}
+
+/// LADA as the batch loss of training.
+pub struct Lada {
+    cfg: LadaConfig,
+    table: Option<PartnerTable>,
+    first_example: Vec<usize>,
+    last: Option<Draw>,
+}
+
+impl std::fmt::Debug for Lada {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lada").field("cfg", &self.cfg).finish()
+    }
+}
+
+impl Lada {
+    /// LADA with `cfg`; Inter-LADA's neighbours are found in [`BatchLoss::prepare`].
+    ///
+    /// # Errors
+    /// A bad config.
+    pub fn new(cfg: LadaConfig) -> Result<Self> {
+        cfg.check()?;
+        Ok(Lada {
+            cfg,
+            table: None,
+            first_example: Vec::new(),
+            last: None,
+        })
+    }
+
+    /// Uses these neighbours instead of computing them (one list per training item).
+    pub fn with_partners(mut self, table: PartnerTable) -> Self {
+        self.table = Some(table);
+        self
+    }
+
+    /// The partner table once prepared.
+    pub fn partners(&self) -> Option<&PartnerTable> {
+        self.table.as_ref()
+    }
+
+    /// The choices of the last step.
+    pub fn last_draw(&self) -> Option<&Draw> {
+        self.last.as_ref()
+    }
+
+    fn lambda(&self, rng: &mut SeqRng) -> Result<f64> {
+        let beta = Beta::new(self.cfg.alpha, self.cfg.beta.unwrap_or(self.cfg.alpha))
+            .map_err(|e| Error::config("lada.alpha", e.to_string()))?;
+        let l: f64 = beta.sample(rng);
+        Ok(if self.cfg.fold { l.max(1.0 - l) } else { l })
+    }
+}
+
+impl BatchLoss for Lada {
+    fn prepare(
+        &mut self,
+        tagger: &Tagger,
+        items: &[TrainItem],
+        examples: &[Example],
+    ) -> Result<()> {
+        self.first_example = vec![usize::MAX; items.len()];
+        for (e, ex) in examples.iter().enumerate() {
+            if self.first_example[ex.sentence] == usize::MAX {
+                self.first_example[ex.sentence] = e;
+            }
+        }
+        let needs = self.cfg.kind != LadaKind::Intra;
+        if needs && self.table.as_ref().is_none_or(|t| t.len() != items.len()) {
+            let embedder = SentenceEmbedder::load(&self.cfg.embedder_dir(), tagger.device())?;
+            let words: Vec<&Vec<String>> = items.iter().map(|it| &it.tokens).collect();
+            let words: Vec<Vec<&str>> = words
+                .iter()
+                .map(|w| w.iter().map(String::as_str).collect())
+                .collect();
+            self.table = Some(PartnerTable::build(
+                &embedder,
+                &words,
+                self.cfg.k.min(items.len().saturating_sub(1).max(1)),
+            )?);
+        }
+        Ok(())
+    }
+
+    fn loss(
+        &mut self,
+        tagger: &Tagger,
+        examples: &[Example],
+        rows: &[usize],
+        rng: &mut SeqRng,
+        _progress: f64,
+    ) -> Result<candle_core::Tensor> {
+        let depth = tagger.encoder().num_layers();
+        let intra = match self.cfg.kind {
+            LadaKind::Intra => true,
+            LadaKind::Inter => false,
+            LadaKind::IntraInter => rng.random::<f64>() < self.cfg.intra_ratio,
+        };
+        let layers = if intra {
+            self.cfg.intra_layers_for(depth)
+        } else {
+            self.cfg.inter_layers_for(depth)
+        };
+        let layer = layers[rng.random_range(0..layers.len())];
+        let lambda = self.lambda(rng)?;
+        let (mixed, partners) = if intra {
+            let batch = tagger.batch(examples, rows)?;
+            let mask: Vec<Vec<f32>> = batch
+                .loss_mask
+                .as_ref()
+                .ok_or_else(|| Error::config("batch", "LADA needs labeled batches"))?
+                .to_vec2()
+                .map_err(candle_err)?;
+            let perm: Vec<Vec<usize>> = mask
+                .iter()
+                .map(|m| {
+                    let labeled: Vec<usize> = (0..m.len()).filter(|&t| m[t] > 0.0).collect();
+                    let mut shuffled = labeled.clone();
+                    shuffled.shuffle(rng);
+                    let mut p: Vec<usize> = (0..m.len()).collect();
+                    for (&a, &b) in labeled.iter().zip(&shuffled) {
+                        p[a] = b;
+                    }
+                    p
+                })
+                .collect();
+            let flat = perm.iter().flatten().copied().collect();
+            let m = intra_forward(tagger, &batch, &perm, lambda, layer, &mut Pass::train(rng))?;
+            (m, flat)
+        } else {
+            let table = self
+                .table
+                .as_ref()
+                .ok_or_else(|| Error::Model("inter-LADA: partners were not prepared".into()))?;
+            let partner_rows: Vec<usize> = rows
+                .iter()
+                .map(|&r| {
+                    let p = table.sample(examples[r].sentence, self.cfg.mu, rng);
+                    self.first_example.get(p).copied().unwrap_or(r)
+                })
+                .map(|e| if e == usize::MAX { 0 } else { e })
+                .collect();
+            let mut all = rows.to_vec();
+            all.extend(&partner_rows);
+            let pair = tagger.batch(examples, &all)?;
+            let m = inter_forward(tagger, &pair, lambda, layer, &mut Pass::train(rng))?;
+            (m, partner_rows)
+        };
+        let mut loss =
+            soft_cross_entropy(&mixed.logits, &mixed.targets, &mixed.mask).map_err(candle_err)?;
+        if self.cfg.originals == Originals::Add {
+            let batch = tagger.batch(examples, rows)?;
+            let plain = tagger.loss(&batch, &mut Pass::train(rng))?;
+            loss = ((loss + plain).map_err(candle_err)? * 0.5).map_err(candle_err)?;
+        }
+        self.last = Some(Draw {
+            intra,
+            lambda,
+            layer,
+            partners,
+        });
+        Ok(loss)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::scheme::TagScheme;
+    use crate::data::{LabelVocab, Sentence};
+    use crate::rng::seeded;
+    use crate::train::{TaggerOptions, TrainConfig, fit_with};
+    use candle_core::Device;
+
+    const WORDS: [&str; 16] = [
+        "ada", "met", "babbage", "in", "london", "grace", "saw", "rome", "the", "navy", "visited",
+        "paris", "turing", "left", "berlin", "today",
+    ];
+
+    fn setup() -> (Tagger, Vec<TrainItem>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::model::tiny::write_tiny_bert(dir.path(), &WORDS, 5).unwrap();
+        let labels = LabelVocab::for_types(["LOC", "ORG", "PER"], TagScheme::Iob2);
+        let tagger = Tagger::from_pretrained(
+            dir.path(),
+            labels.clone(),
+            TagScheme::Iob2,
+            &TaggerOptions::default(),
+            &Device::Cpu,
+            &mut seeded(1),
+        )
+        .unwrap();
+        // Four sentences of four words (equal lengths), two of five.
+        let rows = [
+            ("Ada met Babbage today", "B-PER O B-PER O"),
+            ("Grace saw Rome today", "B-PER O B-LOC O"),
+            ("The Navy visited Paris", "O B-ORG O B-LOC"),
+            ("Turing left Berlin today", "B-PER O B-LOC O"),
+            ("Ada met Grace in London", "B-PER O B-PER O B-LOC"),
+            ("Turing saw the Navy today", "B-PER O O B-ORG O"),
+        ];
+        let items = rows
+            .iter()
+            .map(|(w, t)| {
+                TrainItem::from_sentence(&Sentence::new(w.split(' '), t.split(' ')), &labels)
+                    .unwrap()
+            })
+            .collect();
+        (tagger, items, dir)
+    }
+
+    fn max_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn mixing_with_lambda_one_is_the_unmixed_forward() {
+        let (tagger, items, _dir) = setup();
+        let (examples, _) = tagger.examples(&items).unwrap();
+        let rows = [0, 1, 2, 3];
+        let batch = tagger.batch(&examples, &rows).unwrap();
+        let plain = tagger.logits(&batch, &mut Pass::eval()).unwrap();
+        let (_, t) = batch.ids.dims2().unwrap();
+        let reversed: Vec<Vec<usize>> = (0..4).map(|_| (0..t).rev().collect()).collect();
+        for layer in [0, 1, 2] {
+            let m =
+                intra_forward(&tagger, &batch, &reversed, 1.0, layer, &mut Pass::eval()).unwrap();
+            assert!(max_diff(&m.logits, &plain) < 1e-5, "intra, layer {layer}");
+            assert!(max_diff(&m.targets, batch.targets.as_ref().unwrap()) < 1e-7);
+            // Partners of the same length: the union mask is each row's own mask.
+            let pair = tagger.batch(&examples, &[0, 1, 2, 3, 3, 2, 1, 0]).unwrap();
+            let m = inter_forward(&tagger, &pair, 1.0, layer, &mut Pass::eval()).unwrap();
+            assert!(max_diff(&m.logits, &plain) < 1e-5, "inter, layer {layer}");
+            // A sentence mixed with itself is itself, whatever λ.
+            let same = tagger.batch(&examples, &[0, 1, 2, 3, 0, 1, 2, 3]).unwrap();
+            let m = inter_forward(&tagger, &same, 0.3, layer, &mut Pass::eval()).unwrap();
+            assert!(max_diff(&m.logits, &plain) < 1e-5, "self, layer {layer}");
+        }
+        // λ < 1 with another partner changes the output, and the targets mix with λ.
+        let pair = tagger.batch(&examples, &[0, 1, 2, 3, 3, 2, 1, 0]).unwrap();
+        let m = inter_forward(&tagger, &pair, 0.6, 1, &mut Pass::eval()).unwrap();
+        assert!(max_diff(&m.logits, &plain) > 1e-4);
+        let t = pair.targets.as_ref().unwrap();
+        let want = ((t.narrow(0, 0, 4).unwrap() * 0.6).unwrap()
+            + (t.narrow(0, 4, 4).unwrap() * 0.4).unwrap())
+        .unwrap();
+        assert!(max_diff(&m.targets, &want) < 1e-6);
+        assert!(inter_forward(&tagger, &pair, 0.5, 3, &mut Pass::eval()).is_err());
+    }
+
+    #[test]
+    fn knn_partners_are_the_true_nearest_neighbours() {
+        let (_, items, dir) = setup();
+        let embedder = SentenceEmbedder::load(dir.path(), &Device::Cpu).unwrap();
+        let words: Vec<Vec<&str>> = items
+            .iter()
+            .map(|it| it.tokens.iter().map(String::as_str).collect())
+            .collect();
+        let table = PartnerTable::build(&embedder, &words, 2).unwrap();
+        let e: Vec<Vec<f32>> = embedder.embed_words(&words).unwrap().to_vec2().unwrap();
+        for i in 0..words.len() {
+            let d =
+                |j: usize| -> f32 { e[i].iter().zip(&e[j]).map(|(a, b)| (a - b).powi(2)).sum() };
+            let mut others: Vec<usize> = (0..words.len()).filter(|&j| j != i).collect();
+            others.sort_by(|&a, &b| d(a).total_cmp(&d(b)).then(a.cmp(&b)));
+            assert_eq!(table.neighbours(i), &others[..2], "sentence {i}");
+        }
+        // µ = 1 always picks a neighbour; µ = 0 draws over everything.
+        let mut rng = seeded(3);
+        for _ in 0..50 {
+            assert!(
+                table
+                    .neighbours(0)
+                    .contains(&table.sample(0, 1.0, &mut rng))
+            );
+        }
+        let drawn: std::collections::BTreeSet<usize> =
+            (0..200).map(|_| table.sample(0, 0.0, &mut rng)).collect();
+        assert_eq!(drawn.len(), words.len());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_partners_and_lambda() {
+        let (tagger, items, _dir) = setup();
+        let (examples, _) = tagger.examples(&items).unwrap();
+        let table =
+            PartnerTable::from_lists(vec![vec![1], vec![0], vec![3], vec![2], vec![5], vec![4]]);
+        for kind in [LadaKind::Intra, LadaKind::Inter, LadaKind::IntraInter] {
+            let cfg = LadaConfig {
+                kind,
+                intra_ratio: 0.5,
+                ..LadaConfig::default()
+            };
+            let mut lada = Lada::new(cfg).unwrap().with_partners(table.clone());
+            lada.prepare(&tagger, &items, &examples).unwrap();
+            let mut draws = Vec::new();
+            for seed in [5, 5, 6] {
+                let l = lada
+                    .loss(&tagger, &examples, &[0, 2, 4], &mut seeded(seed), 0.0)
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap();
+                assert!(l.is_finite() && l > 0.0);
+                let d = lada.last_draw().unwrap().clone();
+                assert!(d.lambda >= 0.5 && d.lambda <= 1.0, "folded λ {}", d.lambda);
+                let layers = if d.intra { vec![2] } else { vec![1, 2] };
+                assert!(layers.contains(&d.layer), "{kind}: layer {} of 2", d.layer);
+                draws.push((d, l));
+            }
+            assert_eq!(draws[0], draws[1], "{kind}");
+            assert_ne!(draws[0].0, draws[2].0, "{kind}");
+        }
+    }
+
+    #[test]
+    fn lada_trains_a_tagger_through_fit_with() {
+        let (tagger, items, _dir) = setup();
+        let before = tagger.store().snapshot().unwrap();
+        let cfg = TrainConfig {
+            epochs: 2,
+            batch_size: 3,
+            learning_rate: 1e-3,
+            selection: crate::train::Selection::Last,
+            ..TrainConfig::default()
+        };
+        let lada_cfg = LadaConfig {
+            kind: LadaKind::IntraInter,
+            embedder: _dir.path().display().to_string(),
+            k: 2,
+            ..LadaConfig::default()
+        };
+        let mut lada = Lada::new(lada_cfg).unwrap();
+        let report = fit_with(
+            &tagger,
+            &items,
+            None,
+            &cfg,
+            &mut seeded(2),
+            &mut |_| {},
+            &mut lada,
+        )
+        .unwrap();
+        assert_eq!(report.epochs.len(), 2);
+        assert!(report.epochs.iter().all(|e| e.train_loss.is_finite()));
+        assert_eq!(lada.partners().unwrap().len(), items.len());
+        let after = tagger.store().snapshot().unwrap();
+        let changed = before
+            .iter()
+            .filter(|(k, v)| max_diff(v, &after[*k]) > 0.0)
+            .count();
+        assert!(changed > 10, "{changed} tensors changed");
+    }
+
+    #[test]
+    fn layers_scale_to_the_encoder_and_configs_are_checked() {
+        let c = LadaConfig::default();
+        assert_eq!(c.inter_layers_for(12), vec![8, 9, 10]);
+        assert_eq!(c.inter_layers_for(6), vec![4, 5]);
+        assert_eq!(c.intra_layers_for(6), vec![6]);
+        let bad = LadaConfig {
+            mu: 1.5,
+            ..LadaConfig::default()
+        };
+        assert!(bad.check().unwrap_err().to_string().contains("lada.mu"));
+        assert!("both".parse::<LadaKind>().unwrap() == LadaKind::IntraInter);
+        assert!("half".parse::<LadaKind>().is_err());
+    }
+}
