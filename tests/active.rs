@@ -289,6 +289,30 @@ fn lada_trains_in_the_loop_and_alone_reproducibly() {
 }
 
 #[test]
+fn a_run_folder_copied_without_models_resumes_to_the_same_results() {
+    let s = Setup::new("\"nte\"", "warm-start");
+    run(&s, "whole");
+    // As if copied in the middle of seed 4: its last round is missing, and so are the models.
+    let copy = s.out("copy");
+    std::fs::create_dir_all(copy.join("seed-3")).unwrap();
+    std::fs::create_dir_all(copy.join("seed-4")).unwrap();
+    for f in ["config.json", "provenance.json"] {
+        std::fs::copy(s.out("whole").join(f), copy.join(f)).unwrap();
+    }
+    for (seed, rounds) in [("seed-3", 4), ("seed-4", 3)] {
+        for r in 0..rounds {
+            let f = format!("{seed}/round-{r:03}.json");
+            std::fs::copy(s.out("whole").join(&f), copy.join(&f)).unwrap();
+        }
+    }
+    Experiment::resume(&copy)
+        .unwrap()
+        .run_with(&mut Progress::quiet())
+        .unwrap();
+    assert_eq!(comparable(&s.out("whole")), comparable(&copy));
+}
+
+#[test]
 fn a_killed_run_resumes_to_the_uninterrupted_results() {
     let s = Setup::new("\"nte\"", "warm-start");
     // Longer rounds, so that the kills land mid-run even on a busy machine.

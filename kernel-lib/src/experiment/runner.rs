@@ -279,7 +279,19 @@ impl Experiment {
         let total_rounds = self.cfg.active.rounds + 1;
         for &seed in &self.cfg.seeds {
             let dir = self.out.join(format!("seed-{seed}"));
-            let done = read_rounds(&dir)?;
+            let mut done = read_rounds(&dir)?;
+            // A copied run folder carries no models: an unfinished seed then starts again
+            // (its rounds come out the same, since every draw is seeded).
+            if let Some(r) = done.last()
+                && done.len() < total_rounds
+                && !model_dir(&dir, r.round).is_dir()
+            {
+                progress.note(&format!(
+                    "seed {seed}: the model of round {} is missing; the seed starts again",
+                    r.round
+                ));
+                done.clear();
+            }
             let mut learner = ActiveLearner::new(&setup, seed, self.augmenter(&setup)?)?;
             let last_model = done.last().map(|r| model_dir(&dir, r.round));
             let finished_seed = done.len() >= total_rounds;

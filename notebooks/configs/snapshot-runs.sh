@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Copies the finished rounds of run folders into reports/runs/NAME/ (configs, provenance, round
+# files, augmentation records, results tables; no models), so that long grids survive the
+# machine. To continue one elsewhere: cp -r reports/runs/NAME runs/NAME && seqlab resume runs/NAME
+# (a seed whose model was not copied starts again and comes out the same).
+# usage: bash notebooks/configs/snapshot-runs.sh RUN_DIR...
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+for dir in "$@"; do
+  [ -f "$dir/config.json" ] || { echo "skipping $dir: no config.json" >&2; continue; }
+  name="$(basename "$dir")"
+  dest="$root/reports/runs/$name"
+  mkdir -p "$dest"
+  (cd "$dir" && find . -path './seed-*/model-*' -prune -o -path './seed-*/.model-*' -prune -o \
+    -type f ! -name '*.tmp-*' -print) | while read -r f; do
+    mkdir -p "$dest/$(dirname "$f")"
+    cp "$dir/$f" "$dest/$f"
+  done
+  echo "$dest"
+done
