@@ -445,5 +445,5 @@ fn every_committed_experiment_config_is_valid() {
             n += 1;
         }
     }
-    assert!(n >= 39, "found {n} configs");
+    assert!(n >= 47, "found {n} configs");
 }

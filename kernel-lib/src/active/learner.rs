@@ -439,7 +439,20 @@ impl<'a> ActiveLearner<'a> {
         // Dev is evaluated after every epoch only when it selects the epoch.
         let dev_for_fit = (s.train.selection == Selection::DevF1).then_some(&s.dev);
         let mut batch_loss: Box<dyn BatchLoss> = match &s.lada {
-            Some(c) => Box::new(Lada::new(c.clone())?),
+            Some(c) => {
+                let mut lada = Lada::new(c.clone())?;
+                if let Some(semi) = &c.semi {
+                    // The last unlabeled sentences of the pool (their labels stay hidden).
+                    let pool = self.pool.unlabeled();
+                    let take = pool.len().min(semi.unlabeled);
+                    let unlabeled = pool[pool.len() - take..]
+                        .iter()
+                        .map(|&i| (i, s.train_data.sentences[i].tokens.clone()))
+                        .collect();
+                    lada = lada.with_unlabeled(unlabeled, self.seed);
+                }
+                Box::new(lada)
+            }
             None => Box::new(PlainLoss),
         };
         let report = fit_with(
@@ -451,6 +464,9 @@ impl<'a> ActiveLearner<'a> {
             &mut |e| log(&e.to_string()),
             batch_loss.as_mut(),
         )?;
+        if let Some(line) = batch_loss.summary() {
+            log(&line);
+        }
         train_seconds += t0.elapsed().as_secs_f64();
         // 5. Evaluate.
         let dev = evaluate(&tagger, &s.dev, s.eval_mode, s.train.eval_batch_size)?;

@@ -231,6 +231,10 @@ struct TrainArgs {
     /// LADA's k nearest neighbours.
     #[arg(long)]
     lada_k: Option<usize>,
+    /// Semi-LADA: add the consistency loss on the last 10,000 unlabeled training sentences and
+    /// their embedding-neighbour paraphrases (needs --lada).
+    #[arg(long)]
+    lada_semi: bool,
 }
 
 #[derive(Args)]
@@ -661,11 +665,35 @@ fn train(args: &TrainArgs) -> Result<()> {
             if let Some(k) = args.lada_k {
                 c.k = k;
             }
+            if args.lada_semi {
+                c.semi = Some(seqlab::augment::lada::SemiConfig::default());
+            }
             println!(
                 "LADA: {}",
                 serde_json::to_string(&c).expect("config serializes")
             );
-            Box::new(seqlab::augment::Lada::new(c)?)
+            let mut lada = seqlab::augment::Lada::new(c.clone())?;
+            if let Some(semi) = &c.semi {
+                let labeled: std::collections::HashSet<usize> =
+                    train_set.sentences.iter().map(|s| s.id).collect();
+                let rest: Vec<(usize, Vec<String>)> = corpus
+                    .train
+                    .sentences
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| !labeled.contains(&s.id))
+                    .map(|(i, s)| (i, s.tokens.clone()))
+                    .collect();
+                let take = rest.len().min(semi.unlabeled);
+                lada = lada.with_unlabeled(rest[rest.len() - take..].to_vec(), args.seed);
+            }
+            Box::new(lada)
+        }
+        None if args.lada_semi => {
+            return Err(Error::config(
+                "--lada-semi",
+                "needs --lada intra|inter|intra-inter",
+            ));
         }
         None => Box::new(seqlab::train::PlainLoss),
     };
@@ -678,6 +706,9 @@ fn train(args: &TrainArgs) -> Result<()> {
         &mut |e| println!("{e}"),
         batch_loss.as_mut(),
     )?;
+    if let Some(line) = batch_loss.summary() {
+        println!("{line}");
+    }
     if let Some(w) = report.encode.warning() {
         println!("{w}");
     }

@@ -237,6 +237,11 @@ pub trait BatchLoss {
         rng: &mut SeqRng,
         progress: f64,
     ) -> Result<Tensor>;
+
+    /// A line on what the loss observed during training, if it has one to give.
+    fn summary(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The soft cross-entropy of the batch itself.

@@ -11,6 +11,8 @@
 //!   paper's layer set `{8, 9, 10}` of 12 is scaled to the encoder's depth (`{4, 5}` of
 //!   MiniLM's 6).
 //! - **Intra&Inter** (§4.3): Intra with probability `π` (0.3), else Inter.
+//! - **Semi-LADA** (§3.4): a consistency loss on unlabeled sentences and their paraphrases
+//!   ([`semi`]).
 //!
 //! LADA changes how a batch's loss is computed, so it plugs into training as a
 //! [`BatchLoss`](crate::train::BatchLoss) ([`Lada`]); the experiment runner uses it for every
@@ -23,6 +25,7 @@
 
 pub mod mix;
 pub mod partners;
+pub mod semi;
 
 use std::path::PathBuf;
 
@@ -33,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use mix::{Mixed, inter_forward, intra_forward};
 pub use partners::PartnerTable;
+pub use semi::{ParaphraseSource, Paraphraser, SemiConfig};
 
 use crate::encoding::Example;
 use crate::error::{Error, Result};
@@ -153,6 +157,9 @@ pub struct LadaConfig {
     /// The sentence embedder for kNN: `minilm` or a sentence-transformers / BERT folder.
     #[serde(default = "d_embedder")]
     pub embedder: String,
+    /// Semi-LADA: a consistency loss on unlabeled sentences and their paraphrases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semi: Option<SemiConfig>,
 }
 
 impl Default for LadaConfig {
@@ -169,6 +176,7 @@ impl Default for LadaConfig {
             mu: d_mu(),
             originals: Originals::default(),
             embedder: d_embedder(),
+            semi: None,
         }
     }
 }
@@ -210,7 +218,7 @@ impl LadaConfig {
                 "layers count from 1 (after the first layer)".into(),
             );
         }
-        Ok(())
+        self.semi.as_ref().map_or(Ok(()), SemiConfig::check)
     }
 
     /// The embedder folder.
@@ -264,7 +272,30 @@ pub struct Lada {
     table: Option<PartnerTable>,
     first_example: Vec<usize>,
     last: Option<Draw>,
+    unlabeled: Vec<(usize, Vec<String>)>,
+    seed: u64,
+    semi: Option<SemiState>,
 }
+
+/// Encoded unlabeled sentences and their paraphrases (first chunks, aligned).
+struct SemiState {
+    original: Vec<Example>,
+    paraphrase: Vec<Example>,
+    non_outside: candle_core::Tensor,
+    kept: usize,
+    compared: usize,
+}
+
+/// How often a paraphrase kept the entity counts of its sentence under the model in training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Consistency {
+    /// Pairs whose predicted entity counts per type were equal.
+    pub kept: usize,
+    /// Pairs compared.
+    pub compared: usize,
+}
+
+const SEMI_STREAM: u64 = 0x5E_3111;
 
 impl std::fmt::Debug for Lada {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -284,7 +315,161 @@ impl Lada {
             table: None,
             first_example: Vec::new(),
             last: None,
+            unlabeled: Vec::new(),
+            seed: 0,
+            semi: None,
         })
+    }
+
+    /// The unlabeled sentences of Semi-LADA, as `(index in the training split, words)`; `seed`
+    /// seeds their paraphrasing.
+    pub fn with_unlabeled(mut self, unlabeled: Vec<(usize, Vec<String>)>, seed: u64) -> Self {
+        self.unlabeled = unlabeled;
+        self.seed = seed;
+        self
+    }
+
+    /// Semi-LADA's paraphrase consistency so far (`None` without Semi-LADA).
+    pub fn consistency(&self) -> Option<Consistency> {
+        self.semi.as_ref().map(|s| Consistency {
+            kept: s.kept,
+            compared: s.compared,
+        })
+    }
+
+    fn prepare_semi(&mut self, tagger: &Tagger) -> Result<()> {
+        let Some(cfg) = self.cfg.semi.clone() else {
+            return Ok(());
+        };
+        if self.unlabeled.is_empty() {
+            return Err(Error::config(
+                "lada.semi",
+                "Semi-LADA needs unlabeled sentences (none were given)",
+            ));
+        }
+        let mut rng = crate::rng::derived(self.seed, &[SEMI_STREAM]);
+        let mut para =
+            semi::paraphraser(&cfg.paraphrases, &self.cfg.embedder_dir(), tagger.device())?;
+        let ids: Vec<usize> = self.unlabeled.iter().map(|(i, _)| *i).collect();
+        let words: Vec<Vec<String>> = self.unlabeled.iter().map(|(_, w)| w.clone()).collect();
+        let paraphrases = para.paraphrase(&ids, &words, &mut rng)?;
+        let outside = tagger.labels().id("O").ok_or_else(|| {
+            Error::config("labels", "Semi-LADA needs an `O` label to count entities")
+        })?;
+        let c = tagger.labels().len();
+        let as_item = |w: &Vec<String>| TrainItem {
+            tokens: w.clone(),
+            targets: vec![crate::encoding::align::one_hot(outside, c); w.len()],
+        };
+        let (a, b): (Vec<TrainItem>, Vec<TrainItem>) = words
+            .iter()
+            .zip(&paraphrases)
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .map(|(a, b)| (as_item(a), as_item(b)))
+            .unzip();
+        let firsts = |items: &[TrainItem]| -> Result<Vec<Example>> {
+            let (ex, _) = tagger.examples(items)?;
+            let mut seen = vec![false; items.len()];
+            Ok(ex
+                .into_iter()
+                .filter(|e| !std::mem::replace(&mut seen[e.sentence], true))
+                .collect())
+        };
+        let original = firsts(&a)?;
+        let paraphrase = firsts(&b)?;
+        if original.len() != paraphrase.len() || original.is_empty() {
+            return Err(Error::Model(
+                "Semi-LADA: unlabeled sentences and paraphrases do not pair up".into(),
+            ));
+        }
+        let keep: Vec<u32> = (0..c as u32).filter(|&i| i as usize != outside).collect();
+        let n = keep.len();
+        let non_outside =
+            candle_core::Tensor::from_vec(keep, n, tagger.device()).map_err(candle_err)?;
+        self.semi = Some(SemiState {
+            original,
+            paraphrase,
+            non_outside,
+            kept: 0,
+            compared: 0,
+        });
+        Ok(())
+    }
+
+    /// `γ·r(t)·L_u` on a random batch of unlabeled sentences (Eq. 5).
+    fn semi_loss(
+        &mut self,
+        tagger: &Tagger,
+        rng: &mut SeqRng,
+        progress: f64,
+    ) -> Result<Option<candle_core::Tensor>> {
+        let (Some(cfg), Some(state)) = (self.cfg.semi.as_ref(), self.semi.as_mut()) else {
+            return Ok(None);
+        };
+        let n = state.original.len();
+        let rows = rand::seq::index::sample(rng, n, cfg.batch_size.min(n)).into_vec();
+        let bu = tagger.batch(&state.original, &rows)?;
+        let bp = tagger.batch(&state.paraphrase, &rows)?;
+        let first =
+            |examples: &[Example], b: &crate::encoding::Batch| -> Result<candle_core::Tensor> {
+                let (r, t) = b.ids.dims2().map_err(candle_err)?;
+                let mut m = vec![0f32; r * t];
+                for (k, &row) in rows.iter().enumerate() {
+                    for (pos, &f) in examples[row].chunk.first.iter().enumerate() {
+                        if f {
+                            m[k * t + pos] = 1.0;
+                        }
+                    }
+                }
+                candle_core::Tensor::from_vec(m, (r, t), tagger.device()).map_err(candle_err)
+            };
+        let (fu, fp) = (first(&state.original, &bu)?, first(&state.paraphrase, &bp)?);
+        let keep = &state.non_outside;
+        let counts = |p: &candle_core::Tensor, f: &candle_core::Tensor| {
+            p.broadcast_mul(&f.unsqueeze(2)?)?
+                .sum(1)?
+                .index_select(keep, 1)
+        };
+        type Probs = Vec<Vec<Vec<f32>>>;
+        let mut run = || -> candle_core::Result<(candle_core::Tensor, Probs, Probs)> {
+            // The target: sharpened counts of the original, without gradient (dropout on).
+            let pt = candle_nn::ops::softmax_last_dim(
+                &tagger.logits(&bu, &mut Pass::train(rng))?.detach(),
+            )?;
+            let sharp = pt.powf(1.0 / cfg.temperature)?;
+            let sharp = sharp.broadcast_div(&sharp.sum_keepdim(2)?)?;
+            let target = counts(&sharp, &fu)?.detach();
+            let pu = candle_nn::ops::softmax_last_dim(&tagger.logits(&bu, &mut Pass::train(rng))?)?;
+            let pp = candle_nn::ops::softmax_last_dim(&tagger.logits(&bp, &mut Pass::train(rng))?)?;
+            let lu = ((counts(&pu, &fu)? - &target)?.sqr()?.mean_all()?
+                + (counts(&pp, &fp)? - &target)?.sqr()?.mean_all()?)?;
+            let lu = (lu * (0.5 * cfg.weight_at(progress)))?;
+            Ok((lu, pt.to_vec3()?, pp.detach().to_vec3()?))
+        };
+        let (lu, pu, pp) = run().map_err(candle_err)?;
+        // Entity counts per type under the current model, sentence and paraphrase.
+        let labels = tagger.labels();
+        let entity_counts = |probs: &[Vec<f32>], example: &Example| {
+            let mut c: std::collections::BTreeMap<String, usize> = Default::default();
+            for (pos, &f) in example.chunk.first.iter().enumerate() {
+                let best = probs[pos]
+                    .iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |b, (i, &v)| if v > b.1 { (i, v) } else { b })
+                    .0;
+                if f && let Some(ty) = labels.label(best).and_then(|l| l.strip_prefix("B-")) {
+                    *c.entry(ty.to_string()).or_default() += 1;
+                }
+            }
+            c
+        };
+        for (k, &row) in rows.iter().enumerate() {
+            let same = entity_counts(&pu[k], &state.original[row])
+                == entity_counts(&pp[k], &state.paraphrase[row]);
+            state.kept += usize::from(same);
+            state.compared += 1;
+        }
+        Ok(Some(lu))
     }
 
     /// Uses these neighbours instead of computing them (one list per training item).
@@ -312,12 +497,24 @@ impl Lada {
 }
 
 impl BatchLoss for Lada {
+    fn summary(&self) -> Option<String> {
+        self.consistency().map(|c| {
+            format!(
+                "Semi-LADA: {} of {} paraphrases kept the predicted entity counts per type ({:.1} %)",
+                c.kept,
+                c.compared,
+                100.0 * c.kept as f64 / c.compared.max(1) as f64
+            )
+        })
+    }
+
     fn prepare(
         &mut self,
         tagger: &Tagger,
         items: &[TrainItem],
         examples: &[Example],
     ) -> Result<()> {
+        self.prepare_semi(tagger)?;
         self.first_example = vec![usize::MAX; items.len()];
         for (e, ex) in examples.iter().enumerate() {
             if self.first_example[ex.sentence] == usize::MAX {
@@ -347,7 +544,7 @@ impl BatchLoss for Lada {
         examples: &[Example],
         rows: &[usize],
         rng: &mut SeqRng,
-        _progress: f64,
+        progress: f64,
     ) -> Result<candle_core::Tensor> {
         let depth = tagger.encoder().num_layers();
         let intra = match self.cfg.kind {
@@ -411,6 +608,9 @@ impl BatchLoss for Lada {
             let batch = tagger.batch(examples, rows)?;
             let plain = tagger.loss(&batch, &mut Pass::train(rng))?;
             loss = ((loss + plain).map_err(candle_err)? * 0.5).map_err(candle_err)?;
+        }
+        if let Some(lu) = self.semi_loss(tagger, rng, progress)? {
+            loss = (loss + lu).map_err(candle_err)?;
         }
         self.last = Some(Draw {
             intra,
@@ -615,6 +815,108 @@ mod tests {
             .filter(|(k, v)| max_diff(v, &after[*k]) > 0.0)
             .count();
         assert!(changed > 10, "{changed} tensors changed");
+    }
+
+    #[test]
+    fn semi_lada_adds_a_consistency_loss_reproducibly() {
+        let (_, items, dir) = setup();
+        let unlabeled: Vec<(usize, Vec<String>)> = [
+            "grace visited the navy today",
+            "turing met ada in berlin",
+            "the navy left rome today",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (100 + i, s.split(' ').map(String::from).collect()))
+        .collect();
+        let cfg = TrainConfig {
+            epochs: 2,
+            batch_size: 3,
+            learning_rate: 1e-3,
+            selection: crate::train::Selection::Last,
+            ..TrainConfig::default()
+        };
+        let lada_cfg = LadaConfig {
+            kind: LadaKind::Intra,
+            embedder: dir.path().display().to_string(),
+            semi: Some(SemiConfig {
+                paraphrases: ParaphraseSource::Neighbours { rate: 0.5 },
+                batch_size: 2,
+                ramp_up: 0.0,
+                ..SemiConfig::default()
+            }),
+            ..LadaConfig::default()
+        };
+        let mut weights = Vec::new();
+        for _ in 0..2 {
+            let (tagger, _, _d) = setup();
+            let mut lada = Lada::new(lada_cfg.clone())
+                .unwrap()
+                .with_unlabeled(unlabeled.clone(), 9);
+            let report = fit_with(
+                &tagger,
+                &items,
+                None,
+                &cfg,
+                &mut seeded(4),
+                &mut |_| {},
+                &mut lada,
+            )
+            .unwrap();
+            assert!(report.epochs.iter().all(|e| e.train_loss.is_finite()));
+            let c = lada.consistency().unwrap();
+            assert_eq!(c.compared, 2 * 2 * 2, "2 epochs × 2 steps × 2 sentences");
+            assert!(c.kept <= c.compared);
+            weights.push(tagger.store().snapshot().unwrap());
+        }
+        for (k, v) in &weights[0] {
+            assert_eq!(max_diff(v, &weights[1][k]), 0.0, "{k}");
+        }
+        // Without unlabeled sentences Semi-LADA is refused.
+        let (tagger, _, _d) = setup();
+        let mut lada = Lada::new(lada_cfg).unwrap();
+        let e = fit_with(
+            &tagger,
+            &items,
+            None,
+            &cfg,
+            &mut seeded(4),
+            &mut |_| {},
+            &mut lada,
+        );
+        assert!(e.unwrap_err().to_string().contains("lada.semi"));
+    }
+
+    #[test]
+    fn paraphrasers_keep_capitalised_words_and_read_files() {
+        let (_, _, dir) = setup();
+        let mut p = semi::NeighbourParaphraser::load(dir.path(), 1.0, &Device::Cpu).unwrap();
+        let s = vec![
+            "Ada".to_string(),
+            "visited".into(),
+            "London".into(),
+            "today".into(),
+        ];
+        let out = p
+            .paraphrase(&[0], std::slice::from_ref(&s), &mut seeded(1))
+            .unwrap();
+        assert_eq!((out[0][0].as_str(), out[0][2].as_str()), ("Ada", "London"));
+        assert_ne!(out[0][1], "visited");
+        assert_ne!(out[0][3], "today");
+        let file = dir.path().join("para.tsv");
+        std::fs::write(&file, "0\tAda saw London now\n\n7\tsomething else\n").unwrap();
+        let mut f = semi::FileParaphrases::read(&file).unwrap();
+        let got = f
+            .paraphrase(&[0], std::slice::from_ref(&s), &mut seeded(1))
+            .unwrap();
+        assert_eq!(got[0], ["Ada", "saw", "London", "now"]);
+        let e = f
+            .paraphrase(&[3], std::slice::from_ref(&s), &mut seeded(1))
+            .unwrap_err();
+        assert!(e.to_string().contains("sentence 3"), "{e}");
+        std::fs::write(&file, "0\tfine\nno tab here\n").unwrap();
+        let e = semi::FileParaphrases::read(&file).unwrap_err().to_string();
+        assert!(e.contains("para.tsv:2"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,326 @@
+//! Semi-LADA (§3.4, Eq. 5): a consistency loss on unlabeled sentences. For an unlabeled
+//! sentence `x_u` and its paraphrase `x'_u`, the model's soft tag counts (the sum over words of
+//! the predicted probability of each non-`O` label, as in the authors' code) should agree:
+//! `L_u = ‖ŷ_num − ŷ'_num‖²`, pulled toward the temperature-sharpened counts of `x_u` (computed
+//! without gradient). The total loss is `L_sup + γ·r(t)·L_u`, with `r` a linear ramp-up over the
+//! first part of training.
+//!
+//! The paper paraphrases by back-translation, which needs translation models this machine
+//! cannot get. A [`Paraphraser`] supplies paraphrases: [`ParaphraseSource::File`] reads them
+//! (so back-translations made elsewhere give the paper's setting), and
+//! [`ParaphraseSource::Neighbours`] is an offline generator: each lowercase word (capitalised
+//! words, likely entities, are kept) is replaced with probability `rate` by its nearest other
+//! whole-word token in the encoder's input-embedding table.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::augment::seqmix::table::{Exclusion, TokenTable, WordVector};
+use crate::encoding::tokenizer::{LongPolicy, WordTokenizer};
+use crate::error::{Error, Location, Result};
+use crate::model::params::ParamStore;
+use crate::rng::SeqRng;
+
+/// Where paraphrases come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ParaphraseSource {
+    /// Replace each lowercase word with probability `rate` by its nearest embedding neighbour.
+    Neighbours {
+        /// Probability of replacing an eligible word.
+        rate: f64,
+    },
+    /// A file of `id<TAB>paraphrase` lines (`id`: the sentence's index in the training split).
+    File {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl Default for ParaphraseSource {
+    fn default() -> Self {
+        ParaphraseSource::Neighbours { rate: 0.3 }
+    }
+}
+
+fn d_unlabeled() -> usize {
+    10_000
+}
+fn d_t() -> f64 {
+    0.6
+}
+fn d_weight() -> f64 {
+    1.0
+}
+fn d_ramp() -> f64 {
+    0.5
+}
+fn d_batch() -> usize {
+    32
+}
+
+/// Semi-LADA's settings. Defaults: 10,000 unlabeled sentences (§4.1), `T = 0.6` (the code),
+/// `γ = 1` (§4.2; the code used 0.05) reached linearly over the first half of training, 32
+/// unlabeled sentences per step (the code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SemiConfig {
+    /// Unlabeled sentences: the last ones of the training split that are not labeled.
+    #[serde(default = "d_unlabeled")]
+    pub unlabeled: usize,
+    /// The paraphrases.
+    #[serde(default)]
+    pub paraphrases: ParaphraseSource,
+    /// Sharpening temperature `T` of the target counts.
+    #[serde(default = "d_t")]
+    pub temperature: f64,
+    /// `γ`.
+    #[serde(default = "d_weight")]
+    pub weight: f64,
+    /// Fraction of training over which the weight ramps up from 0 to `γ`.
+    #[serde(default = "d_ramp")]
+    pub ramp_up: f64,
+    /// Unlabeled sentences per step.
+    #[serde(default = "d_batch")]
+    pub batch_size: usize,
+}
+
+impl Default for SemiConfig {
+    fn default() -> Self {
+        SemiConfig {
+            unlabeled: d_unlabeled(),
+            paraphrases: ParaphraseSource::default(),
+            temperature: d_t(),
+            weight: d_weight(),
+            ramp_up: d_ramp(),
+            batch_size: d_batch(),
+        }
+    }
+}
+
+impl SemiConfig {
+    /// Checks every value; the error names the field.
+    ///
+    /// # Errors
+    /// [`Error::Config`].
+    pub fn check(&self) -> Result<()> {
+        let bad = |f: &str, m: String| Err(Error::config(format!("lada.semi.{f}"), m));
+        if !(1..=10_000_000).contains(&self.unlabeled) {
+            return bad(
+                "unlabeled",
+                format!("{} is outside 1..=10000000", self.unlabeled),
+            );
+        }
+        if !(self.temperature > 0.0 && self.temperature <= 10.0) {
+            return bad(
+                "temperature",
+                format!("{} is outside (0, 10]", self.temperature),
+            );
+        }
+        if !(0.0..=1000.0).contains(&self.weight) {
+            return bad("weight", format!("{} is outside 0..=1000", self.weight));
+        }
+        if !(0.0..=1.0).contains(&self.ramp_up) {
+            return bad("ramp_up", format!("{} is outside 0..=1", self.ramp_up));
+        }
+        if !(1..=4096).contains(&self.batch_size) {
+            return bad(
+                "batch_size",
+                format!("{} is outside 1..=4096", self.batch_size),
+            );
+        }
+        if let ParaphraseSource::Neighbours { rate } = self.paraphrases
+            && !(0.0..=1.0).contains(&rate)
+        {
+            return bad("paraphrases.rate", format!("{rate} is outside 0..=1"));
+        }
+        Ok(())
+    }
+
+    /// The weight of `L_u` at `progress` (fraction of training done).
+    pub fn weight_at(&self, progress: f64) -> f64 {
+        if self.ramp_up <= 0.0 {
+            self.weight
+        } else {
+            self.weight * (progress / self.ramp_up).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// Makes paraphrases of sentences.
+pub trait Paraphraser {
+    /// A short name for reports.
+    fn name(&self) -> String;
+
+    /// One paraphrase per sentence; `ids` are the sentences' indices in the training split.
+    ///
+    /// # Errors
+    /// A missing paraphrase, or a model failure.
+    fn paraphrase(
+        &mut self,
+        ids: &[usize],
+        sentences: &[Vec<String>],
+        rng: &mut SeqRng,
+    ) -> Result<Vec<Vec<String>>>;
+}
+
+/// Paraphrases read from a file of `id<TAB>text` lines.
+#[derive(Debug, Clone)]
+pub struct FileParaphrases {
+    path: PathBuf,
+    map: HashMap<usize, Vec<String>>,
+}
+
+impl FileParaphrases {
+    /// Reads the file.
+    ///
+    /// # Errors
+    /// An unreadable file, or a line that is not `id<TAB>text` (naming the line).
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut map = HashMap::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed = line
+                .split_once('\t')
+                .and_then(|(id, t)| id.trim().parse::<usize>().ok().map(|id| (id, t)));
+            let Some((id, t)) = parsed else {
+                return Err(Error::input(
+                    Location::in_path(path, n + 1),
+                    "paraphrase",
+                    "expected `id<TAB>paraphrase`",
+                    "id is the sentence's index in the training split, counting from 0",
+                ));
+            };
+            map.insert(id, t.split_whitespace().map(String::from).collect());
+        }
+        Ok(FileParaphrases {
+            path: path.to_path_buf(),
+            map,
+        })
+    }
+}
+
+impl Paraphraser for FileParaphrases {
+    fn name(&self) -> String {
+        format!("file {}", self.path.display())
+    }
+
+    fn paraphrase(
+        &mut self,
+        ids: &[usize],
+        _sentences: &[Vec<String>],
+        _rng: &mut SeqRng,
+    ) -> Result<Vec<Vec<String>>> {
+        ids.iter()
+            .map(|id| {
+                self.map.get(id).cloned().ok_or_else(|| {
+                    Error::input(
+                        Location::in_path(&self.path, 0),
+                        "paraphrase",
+                        format!("no paraphrase for sentence {id}"),
+                        "add a line `ID<TAB>paraphrase` for every unlabeled sentence",
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// Replaces lowercase words by their nearest embedding neighbours.
+pub struct NeighbourParaphraser {
+    table: TokenTable,
+    rate: f64,
+}
+
+impl std::fmt::Debug for NeighbourParaphraser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NeighbourParaphraser")
+            .field("rate", &self.rate)
+            .finish()
+    }
+}
+
+impl NeighbourParaphraser {
+    /// Over the input embeddings of the BERT folder `dir`.
+    ///
+    /// # Errors
+    /// Missing or malformed model files.
+    pub fn load(dir: &Path, rate: f64, device: &candle_core::Device) -> Result<Self> {
+        let tokenizer =
+            WordTokenizer::from_file(&dir.join("tokenizer.json"), 512, LongPolicy::Truncate)?;
+        let store =
+            ParamStore::load_encoder(&dir.join("model.safetensors"), device, false, |_| false)?;
+        let name = "embeddings.word_embeddings.weight";
+        let matrix = store
+            .tensors()
+            .get(name)
+            .ok_or_else(|| Error::Model(format!("{}: no {name}", dir.display())))?;
+        Ok(NeighbourParaphraser {
+            table: TokenTable::new(tokenizer, matrix, Exclusion::Paper, WordVector::Mean)?,
+            rate,
+        })
+    }
+}
+
+fn eligible(word: &str) -> bool {
+    word.chars().count() >= 3 && word.chars().all(|c| c.is_alphabetic() && c.is_lowercase())
+}
+
+impl Paraphraser for NeighbourParaphraser {
+    fn name(&self) -> String {
+        format!("embedding neighbours (rate {})", self.rate)
+    }
+
+    fn paraphrase(
+        &mut self,
+        _ids: &[usize],
+        sentences: &[Vec<String>],
+        rng: &mut SeqRng,
+    ) -> Result<Vec<Vec<String>>> {
+        let mut picks: Vec<(usize, usize)> = Vec::new();
+        for (s, words) in sentences.iter().enumerate() {
+            for (w, word) in words.iter().enumerate() {
+                if eligible(word) && rng.random::<f64>() < self.rate {
+                    picks.push((s, w));
+                }
+            }
+        }
+        let words: Vec<&str> = picks
+            .iter()
+            .map(|&(s, w)| sentences[s][w].as_str())
+            .collect();
+        let vectors = self.table.word_vectors(&words)?;
+        let parents: Vec<Vec<&str>> = words.iter().map(|w| vec![*w]).collect();
+        let nearest = self.table.nearest(&vectors, &parents)?;
+        let mut out = sentences.to_vec();
+        for ((s, w), id) in picks.into_iter().zip(nearest) {
+            if let Some(id) = id {
+                out[s][w] = self.table.token(id).to_string();
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The paraphraser a config asks for (`encoder_dir`: the table of [`ParaphraseSource::Neighbours`]).
+///
+/// # Errors
+/// A missing file or model.
+pub fn paraphraser(
+    source: &ParaphraseSource,
+    encoder_dir: &Path,
+    device: &candle_core::Device,
+) -> Result<Box<dyn Paraphraser>> {
+    Ok(match source {
+        ParaphraseSource::Neighbours { rate } => {
+            Box::new(NeighbourParaphraser::load(encoder_dir, *rate, device)?)
+        }
+        ParaphraseSource::File { path } => Box::new(FileParaphrases::read(path)?),
+    })
+}
