@@ -105,7 +105,7 @@ pub fn compare_policies(
     wilcoxon(&x, &y, alternative)
 }
 
-/// A Markdown table of several runs (typically one per policy): `metric` (e.g. test F1) mean ±
+/// A Markdown table of several runs, one column per run (named after it): `metric` (e.g. test F1) mean ±
 /// std over seeds per data-usage point, the area under each mean curve, and the mean wall time of one curve.
 /// Partial runs are shown with the number of seeds each cell has.
 pub fn markdown_table(
@@ -116,7 +116,14 @@ pub fn markdown_table(
     let curves: Vec<(String, Vec<CurvePoint>)> = runs
         .iter()
         .map(|r| {
-            let name = r.rows.first().map_or(r.name.clone(), |x| x.policy.clone());
+            // The run's name: runs of one policy differ in what else they do (SeqMix, LADA).
+            let name = if r.name.is_empty() {
+                r.rows
+                    .first()
+                    .map_or_else(String::new, |x| x.policy.clone())
+            } else {
+                r.name.clone()
+            };
             (name, learning_curve(&r.rows, metric))
         })
         .collect();
@@ -266,5 +273,6 @@ mod tests {
         assert!(t.contains("| 300 | 71.00 ± 1.41 (n=2) | – |"), "{t}");
         assert!(t.contains("| 66.00 | – |"), "area: {t}");
         assert!(t.contains("| 2.0 | – |"), "wall time: {t}");
+        assert!(t.starts_with("| labeled sentences | a | b |"), "{t}");
     }
 }
