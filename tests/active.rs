@@ -313,6 +313,47 @@ fn a_run_folder_copied_without_models_resumes_to_the_same_results() {
 }
 
 #[test]
+fn a_learning_curve_report_is_written_from_run_folders() {
+    let s = Setup::new("\"lc\"", "warm-start");
+    run(&s, "a");
+    // A second run with one seed missing is reported as partial.
+    let text = std::fs::read_to_string(s.config()).unwrap();
+    std::fs::write(
+        s.config(),
+        text.replace("name = \"tiny\"", "name = \"other\""),
+    )
+    .unwrap();
+    run(&s, "b");
+    std::fs::remove_file(s.out("b").join("seed-4/round-003.json")).unwrap();
+    let out = s.out("report");
+    seqlab::report::learning::LearningReport {
+        title: "Tiny learning curves".into(),
+        scale: "quick".into(),
+        dev: false,
+    }
+    .write(&[s.out("a"), s.out("b")], &out)
+    .unwrap();
+    let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(md.contains("| labeled sentences | tiny | other |"), "{md}");
+    assert!(md.contains("| 18 | "), "{md}");
+    assert!(md.contains("**Partial:**"), "{md}");
+    assert!(md.contains("Scale: **quick**"), "{md}");
+    let svg = std::fs::read_to_string(out.join("curve.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("tiny") && svg.contains("other"));
+    let png = std::fs::read(out.join("curve.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("<table>"));
+    for f in [
+        "results-tiny.csv",
+        "config-other.json",
+        "provenance-tiny.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
 fn a_killed_run_resumes_to_the_uninterrupted_results() {
     let s = Setup::new("\"nte\"", "warm-start");
     // Longer rounds, so that the kills land mid-run even on a busy machine.

@@ -65,6 +65,25 @@ enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// A learning-curve report of run folders: Markdown and HTML with the chart (SVG, PNG),
+    /// each run's results (CSV), config and provenance. Runs in progress are marked partial.
+    Report {
+        /// Run folders (one curve each).
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Report folder, e.g. reports/seqmix-fig2.
+        #[arg(long)]
+        out: PathBuf,
+        /// Title: the paper table or figure it reproduces.
+        #[arg(long)]
+        title: String,
+        /// quick, cpu or paper.
+        #[arg(long, default_value = "cpu")]
+        scale: String,
+        /// Dev F1 instead of test F1.
+        #[arg(long)]
+        dev: bool,
+    },
     /// SeqMix: mix sentences of a corpus subset and write every candidate's record (parents,
     /// windows, λ, tokens, soft labels, perplexity, verdict) as JSON lines.
     Augment(Box<AugmentArgs>),
@@ -308,6 +327,15 @@ fn main() -> ExitCode {
         Command::Reproduce(args) => reproduce(&args),
         Command::Embed { model, gpu } => embed(model, gpu),
         Command::Augment(args) => augment(&args),
+        Command::Report {
+            run_dirs,
+            out,
+            title,
+            scale,
+            dev,
+        } => seqlab::report::learning::LearningReport { title, scale, dev }
+            .write(&run_dirs, &out)
+            .map(|()| println!("report written to {}", out.display())),
         Command::Train(args) => train(&args),
         Command::Run { config, out } => run_experiment(&config, out),
         Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),

@@ -1,7 +1,9 @@
 //! Reports written by runs into `reports/<item>/`: Markdown, CSV and the provenance every
 //! report states (git commit, crate version, device, threads, data hashes).
 
+pub mod charts;
 pub mod datasets;
+pub mod learning;
 pub mod scorer;
 
 use std::path::Path;

@@ -1,0 +1,244 @@
+//! Charts with plotters, as SVG (inline in HTML reports and in evcxr notebooks) and PNG, from
+//! one drawing function so that a chart shown in a notebook and the file in a report are the
+//! same. Text uses an embedded DejaVu Sans (no system font library needed).
+//!
+//! Learning curves: a mean line per method with a ±1 std band over seeds and markers at each
+//! point; reference numbers (a paper's) as hollow markers on a thin line. Every method keeps
+//! its colour in every figure ([`color_for`]); random sampling is always grey.
+//!
+//! ```
+//! use seqlab::report::charts::{Chart, Series};
+//! let chart = Chart {
+//!     title: "CoNLL-2003, MiniLM, 3 seeds".into(),
+//!     x_label: "labeled sentences".into(),
+//!     y_label: "test F1 (%)".into(),
+//!     series: vec![Series::new("nte", vec![(200.0, 65.0, 1.0), (300.0, 75.0, 0.5)])],
+//! };
+//! let svg = chart.svg()?;
+//! assert!(svg.starts_with("<svg") && svg.contains("nte"));
+//! # Ok::<(), seqlab::Error>(())
+//! ```
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+use crate::error::{Error, Result};
+
+/// One line of a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend name (also picks the colour).
+    pub name: String,
+    /// `(x, mean, std)` points.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Reference numbers (a paper's): hollow markers, thin line, no band.
+    pub reference: bool,
+}
+
+impl Series {
+    /// A measured series.
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            reference: false,
+        }
+    }
+
+    /// A reference series (`std` is ignored).
+    pub fn reference(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points: points.into_iter().map(|(x, y)| (x, y, 0.0)).collect(),
+            reference: true,
+        }
+    }
+}
+
+/// A line chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// Title (dataset, model, seeds, scale).
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Y axis label.
+    pub y_label: String,
+    /// The lines.
+    pub series: Vec<Series>,
+}
+
+const WIDTH: u32 = 760;
+const HEIGHT: u32 = 460;
+
+/// The colour of a method, the same in every figure: random sampling grey, known methods from
+/// a fixed table, others by a hash of the name.
+pub fn color_for(name: &str) -> RGBColor {
+    const TABLE: [(&str, RGBColor); 10] = [
+        ("lc", RGBColor(31, 119, 180)),
+        ("nte", RGBColor(255, 127, 14)),
+        ("qbc", RGBColor(44, 160, 44)),
+        ("bald", RGBColor(148, 103, 189)),
+        ("seqmix-sub", RGBColor(214, 39, 40)),
+        ("seqmix-whole", RGBColor(140, 86, 75)),
+        ("seqmix-lc", RGBColor(227, 119, 194)),
+        ("inter", RGBColor(23, 190, 207)),
+        ("intra", RGBColor(188, 189, 34)),
+        ("base", RGBColor(80, 80, 80)),
+    ];
+    let lower = name.to_lowercase();
+    if lower.contains("random") {
+        return RGBColor(150, 150, 150);
+    }
+    let key = lower
+        .trim_start_matches("conll-")
+        .trim_start_matches("paper ");
+    if let Some((_, c)) = TABLE
+        .iter()
+        .find(|(k, _)| key == *k || key.ends_with(&format!("-{k}")))
+    {
+        return *c;
+    }
+    let h = name.bytes().fold(2166136261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16777619)
+    });
+    let palette = Palette99::pick(h as usize % 99).to_rgba();
+    RGBColor(palette.0, palette.1, palette.2)
+}
+
+fn register() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let font: &'static [u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+        // A failure leaves text unavailable, which drawing then reports as an error.
+        let _ = register_font("sans-serif", FontStyle::Normal, font).is_ok();
+    });
+}
+
+fn chart_err(e: impl std::fmt::Display) -> Error {
+    Error::Model(format!("chart: {e}"))
+}
+
+impl Chart {
+    fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        let pts = self.series.iter().flat_map(|s| s.points.iter());
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, m, s) in pts {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(m - s);
+            y1 = y1.max(m + s);
+        }
+        if x0 > x1 {
+            return ((0.0, 1.0), (0.0, 1.0));
+        }
+        let (dx, dy) = ((x1 - x0).max(1.0) * 0.05, (y1 - y0).max(1.0) * 0.08);
+        ((x0 - dx, x1 + dx), (y0 - dy, y1 + dy))
+    }
+
+    /// Draws the chart on any plotters backend.
+    ///
+    /// # Errors
+    /// A drawing failure.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        root: DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<()> {
+        register();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let ((x0, x1), (y0, y1)) = self.ranges();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(52)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(chart_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            .label_style(("sans-serif", 13))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(chart_err)?;
+        for s in &self.series {
+            let color = color_for(&s.name);
+            if !s.reference && s.points.len() > 1 {
+                let mut band: Vec<(f64, f64)> =
+                    s.points.iter().map(|&(x, m, sd)| (x, m + sd)).collect();
+                band.extend(s.points.iter().rev().map(|&(x, m, sd)| (x, m - sd)));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, color.mix(0.18))))
+                    .map_err(chart_err)?;
+            }
+            let width = if s.reference { 1 } else { 2 };
+            let line: Vec<(f64, f64)> = s.points.iter().map(|&(x, m, _)| (x, m)).collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(width)))
+                .map_err(chart_err)?
+                .label(s.name.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            let style = if s.reference {
+                color.stroke_width(2)
+            } else {
+                color.filled()
+            };
+            chart
+                .draw_series(line.iter().map(|&p| Circle::new(p, 4, style)))
+                .map_err(chart_err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(("sans-serif", 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(chart_err)?;
+        root.present().map_err(chart_err)
+    }
+
+    /// The chart as an SVG document.
+    ///
+    /// # Errors
+    /// A drawing failure.
+    pub fn svg(&self) -> Result<String> {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+            self.draw(root)?;
+        }
+        Ok(out)
+    }
+
+    /// Writes the chart as a PNG file.
+    ///
+    /// # Errors
+    /// A drawing or file failure.
+    pub fn write_png(&self, path: &Path) -> Result<()> {
+        // Drawn into a temporary file beside the target, then renamed into place.
+        let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
+        {
+            let root = BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area();
+            self.draw(root)?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    }
+
+    /// Shows the chart inline in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        match self.svg() {
+            Ok(svg) => {
+                println!("EVCXR_BEGIN_CONTENT text/html\n<div>{svg}</div>\nEVCXR_END_CONTENT")
+            }
+            Err(e) => println!("{e}"),
+        }
+    }
+}
