@@ -16,5 +16,7 @@ for dir in "$@"; do
     mkdir -p "$dest/$(dirname "$f")"
     cp "$dir/$f" "$dest/$f"
   done
+  # The provenance names data files by path; keep them relative to the repository.
+  [ -f "$dest/provenance.json" ] && sed -i "s#$root/##g" "$dest/provenance.json"
   echo "$dest"
 done

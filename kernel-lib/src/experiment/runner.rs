@@ -218,7 +218,10 @@ impl Experiment {
                 sessions: Vec::new(),
             },
         };
-        if prov.data != data {
+        // Files are compared by content: a run folder moved to another checkout or machine
+        // (other absolute paths) still resumes.
+        let hashes = |d: &[DataHash]| d.iter().map(|h| h.sha256.clone()).collect::<Vec<_>>();
+        if hashes(&prov.data) != hashes(&data) {
             return Err(Error::config(
                 "data",
                 format!(
