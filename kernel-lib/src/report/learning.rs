@@ -71,8 +71,17 @@ impl LearningReport {
                 let p = dir.join(src);
                 if p.is_file() {
                     let name = runs.last().map_or("run", |r| r.name.as_str()).to_string();
-                    std::fs::copy(&p, out.join(format!("{dst}-{name}.json")))
-                        .map_err(|e| Error::io(&p, e))?;
+                    // Paths inside the repository are given relative to it.
+                    let root = std::fs::canonicalize(crate::report::repo_root())
+                        .map(|r| format!("{}/", r.display()))
+                        .unwrap_or_default();
+                    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+                    let text = if root.len() > 1 {
+                        text.replace(&root, "")
+                    } else {
+                        text
+                    };
+                    write_atomic(&out.join(format!("{dst}-{name}.json")), text.as_bytes())?;
                 }
             }
         }
