@@ -134,7 +134,13 @@ impl Chart {
         if x0 > x1 {
             return ((0.0, 1.0), (0.0, 1.0));
         }
-        let (dx, dy) = ((x1 - x0).max(1.0) * 0.05, (y1 - y0).max(1.0) * 0.08);
+        // A single x (one data-usage point) gets a window of ±10 % around it.
+        let dx = if x1 - x0 < 1e-9 {
+            (x0.abs() * 0.1).max(1.0)
+        } else {
+            (x1 - x0) * 0.05
+        };
+        let dy = (y1 - y0).max(1.0) * 0.08;
         ((x0 - dx, x1 + dx), (y0 - dy, y1 + dy))
     }
 
@@ -149,8 +155,14 @@ impl Chart {
         register();
         root.fill(&WHITE).map_err(chart_err)?;
         let ((x0, x1), (y0, y1)) = self.ranges();
+        let title_size = if self.title.chars().count() > 70 {
+            13
+        } else {
+            18
+        };
+        let y_digits = if y1 - y0 < 8.0 { 1 } else { 0 };
         let mut chart = ChartBuilder::on(&root)
-            .caption(&self.title, ("sans-serif", 18))
+            .caption(&self.title, ("sans-serif", title_size))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(52)
@@ -162,7 +174,7 @@ impl Chart {
             .y_desc(self.y_label.as_str())
             .label_style(("sans-serif", 13))
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&|y| format!("{y:.y_digits$}"))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(chart_err)?;
