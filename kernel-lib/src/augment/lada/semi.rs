@@ -19,9 +19,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::augment::seqmix::table::{Exclusion, TokenTable, WordVector};
-use crate::encoding::tokenizer::{LongPolicy, WordTokenizer};
 use crate::error::{Error, Location, Result};
-use crate::model::params::ParamStore;
 use crate::rng::SeqRng;
 
 /// Where paraphrases come from.
@@ -252,17 +250,14 @@ impl NeighbourParaphraser {
     /// # Errors
     /// Missing or malformed model files.
     pub fn load(dir: &Path, rate: f64, device: &candle_core::Device) -> Result<Self> {
-        let tokenizer =
-            WordTokenizer::from_file(&dir.join("tokenizer.json"), 512, LongPolicy::Truncate)?;
-        let store =
-            ParamStore::load_encoder(&dir.join("model.safetensors"), device, false, |_| false)?;
-        let name = "embeddings.word_embeddings.weight";
-        let matrix = store
-            .tensors()
-            .get(name)
-            .ok_or_else(|| Error::Model(format!("{}: no {name}", dir.display())))?;
         Ok(NeighbourParaphraser {
-            table: TokenTable::new(tokenizer, matrix, Exclusion::Paper, WordVector::Mean)?,
+            table: TokenTable::from_encoder_dir(
+                dir,
+                device,
+                Exclusion::Paper,
+                WordVector::Mean,
+                None,
+            )?,
             rate,
         })
     }

@@ -77,10 +77,8 @@ pub use table::{Exclusion, TokenTable, Vocabulary, WordVector};
 use crate::active::Augmenter;
 use crate::data::LabelVocab;
 use crate::data::scheme::{Repair, TagScheme, repair};
-use crate::encoding::tokenizer::{LongPolicy, WordTokenizer};
 use crate::error::{Error, Result};
 use crate::model::CausalLm;
-use crate::model::params::ParamStore;
 use crate::rng::{SeqRng, derived};
 use crate::train::{Tagger, TrainItem};
 
@@ -364,28 +362,10 @@ impl SeqMix {
         device: &Device,
     ) -> Result<Self> {
         cfg.check()?;
-        let tokenizer = WordTokenizer::from_file(
-            &encoder_dir.join("tokenizer.json"),
-            512,
-            LongPolicy::Truncate,
-        )?;
-        let store = ParamStore::load_encoder(
-            &encoder_dir.join("model.safetensors"),
-            device,
-            false,
-            |_| false,
-        )?;
-        let name = "embeddings.word_embeddings.weight";
-        let matrix = store.tensors().get(name).ok_or_else(|| {
-            Error::Model(format!(
-                "{}: no {name}; SeqMix needs a BERT input embedding matrix",
-                encoder_dir.join("model.safetensors").display()
-            ))
-        })?;
         let words = corpus_words(&cfg, &reference)?;
-        let table = TokenTable::restricted(
-            tokenizer,
-            matrix,
+        let table = TokenTable::from_encoder_dir(
+            encoder_dir,
+            device,
             cfg.exclusion,
             cfg.word_vector,
             words.as_ref(),
@@ -743,6 +723,8 @@ impl Augmenter for SeqMix {
 mod tests {
     use super::*;
     use crate::data::Sentence;
+    use crate::encoding::tokenizer::{LongPolicy, WordTokenizer};
+    use crate::model::params::ParamStore;
     use crate::rng::seeded;
 
     const WORDS: [&str; 24] = [

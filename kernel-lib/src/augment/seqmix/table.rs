@@ -207,6 +207,36 @@ impl TokenTable {
         })
     }
 
+    /// The table of a BERT folder (`tokenizer.json` and the input embeddings of
+    /// `model.safetensors`), limited to `words` when given ([`TokenTable::restricted`]).
+    ///
+    /// # Errors
+    /// Missing or malformed model files.
+    pub fn from_encoder_dir(
+        dir: &std::path::Path,
+        device: &Device,
+        exclusion: Exclusion,
+        word_vector: WordVector,
+        words: Option<&std::collections::HashSet<String>>,
+    ) -> Result<Self> {
+        let tokenizer = WordTokenizer::from_file(
+            &dir.join("tokenizer.json"),
+            512,
+            crate::encoding::tokenizer::LongPolicy::Truncate,
+        )?;
+        let weights = dir.join("model.safetensors");
+        let store =
+            crate::model::params::ParamStore::load_encoder(&weights, device, false, |_| false)?;
+        let name = "embeddings.word_embeddings.weight";
+        let matrix = store.tensors().get(name).ok_or_else(|| {
+            Error::Model(format!(
+                "{}: no {name}; a BERT input embedding matrix is needed",
+                weights.display()
+            ))
+        })?;
+        Self::restricted(tokenizer, matrix, exclusion, word_vector, words)
+    }
+
     /// Vocabulary size `|W|`.
     pub fn len(&self) -> usize {
         self.tokens.len()
