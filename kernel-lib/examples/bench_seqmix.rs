@@ -63,9 +63,11 @@ fn main() -> seqlab::Result<()> {
         .filter(|c| c.frame == 0 && !c.tokens.is_empty())
         .map(|c| c.len)
         .sum();
-    // The nearest-token search alone, on all mixed vectors of the last generation.
+    // Every mixed position of the last generation (frame 0 carries the pair): its parents'
+    // words and pieces, λ and the mixed vector. They time the nearest-token search alone and
+    // are exported for the numpy reference.
     let table = seqmix.table();
-    let (mut all_mixed, mut all_parents) = (Vec::new(), Vec::new());
+    let (mut all_mixed, mut all_parents, mut inputs) = (Vec::new(), Vec::new(), Vec::new());
     for c in g
         .cases
         .iter()
@@ -78,6 +80,7 @@ fn main() -> seqlab::Result<()> {
             .map(|t| c.parents[1][c.windows[1] + t].as_str())
             .collect();
         let (vi, vj) = (table.word_vectors(&wi)?, table.word_vectors(&wj)?);
+        let (pi, pj) = (table.word_pieces(&wi)?, table.word_pieces(&wj)?);
         let l = c.lambda as f32;
         for t in 0..c.len {
             all_mixed.push(
@@ -88,55 +91,33 @@ fn main() -> seqlab::Result<()> {
                     .collect::<Vec<f32>>(),
             );
             all_parents.push(vec![wi[t], wj[t]]);
+            inputs.push((pi[t].clone(), pj[t].clone(), c.lambda));
         }
     }
     let mut search = Vec::new();
+    let mut chosen = Vec::new();
     for _ in 0..repeats.max(1) {
         let t0 = Instant::now();
-        table.nearest(&all_mixed, &all_parents)?;
+        chosen = table.nearest(&all_mixed, &all_parents)?;
         search.push(t0.elapsed().as_secs_f64());
     }
     search.sort_by(f64::total_cmp);
     if let Some(path) = arg("--export") {
-        // The mixing inputs of every pair (frame 0 carries the pair), the pieces of each parent
-        // word, and the token seqlab chose, for the numpy reference and an agreement check.
-        let mut positions = Vec::new();
-        for c in g
-            .cases
+        // The mixing inputs and the token seqlab chose, for the numpy reference and an
+        // agreement check.
+        let positions: Vec<serde_json::Value> = all_parents
             .iter()
-            .filter(|c| c.frame == 0 && !c.tokens.is_empty())
-        {
-            let wi: Vec<&str> = (0..c.len)
-                .map(|t| c.parents[0][c.windows[0] + t].as_str())
-                .collect();
-            let wj: Vec<&str> = (0..c.len)
-                .map(|t| c.parents[1][c.windows[1] + t].as_str())
-                .collect();
-            let (pi, pj) = (table.word_pieces(&wi)?, table.word_pieces(&wj)?);
-            let vi = table.word_vectors(&wi)?;
-            let vj = table.word_vectors(&wj)?;
-            let l = c.lambda as f32;
-            let mixed: Vec<Vec<f32>> = vi
-                .iter()
-                .zip(&vj)
-                .map(|(a, b)| {
-                    a.iter()
-                        .zip(b)
-                        .map(|(x, y)| l * x + (1.0 - l) * y)
-                        .collect()
+            .zip(&inputs)
+            .zip(&chosen)
+            .map(|((parents, (pi, pj, lambda)), id)| {
+                serde_json::json!({
+                    "parents": parents,
+                    "pieces": [pi, pj],
+                    "lambda": lambda,
+                    "seqlab": id,
                 })
-                .collect();
-            let parents: Vec<Vec<&str>> = wi.iter().zip(&wj).map(|(a, b)| vec![*a, *b]).collect();
-            let chosen = table.nearest(&mixed, &parents)?;
-            for t in 0..c.len {
-                positions.push(serde_json::json!({
-                    "parents": [wi[t], wj[t]],
-                    "pieces": [pi[t], pj[t]],
-                    "lambda": c.lambda,
-                    "seqlab": chosen[t],
-                }));
-            }
-        }
+            })
+            .collect();
         let sentences: Vec<serde_json::Value> = batch
             .iter()
             .zip(&ids)
