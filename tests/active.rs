@@ -330,10 +330,28 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         title: "Tiny learning curves".into(),
         scale: "quick".into(),
         dev: false,
+        paper: vec![seqlab::report::paper::PaperCurve {
+            run: "tiny".into(),
+            label: "Tiny method".into(),
+            source: "Table 0".into(),
+            split: seqlab::report::paper::Split::Test,
+            points: vec![(18, 50.0), (9999, 60.0)],
+        }],
+        notes: vec!["A protocol difference.".into()],
+        groups: vec![],
     }
     .write(&[s.out("a"), s.out("b")], &out)
     .unwrap();
     let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(md.contains("## Beside the paper"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| Tiny method |") && l.contains("| 18 |"))
+        .unwrap_or_else(|| panic!("no comparison row at 18 sentences: {md}"));
+    assert!(row.contains("| 50.00 |") && row.contains("(n = "), "{row}");
+    // A paper point without a run point says so instead of inventing one.
+    assert!(md.contains("| 9999 | 60.00 | not reached yet |"), "{md}");
+    assert!(md.contains("1. A protocol difference."), "{md}");
     assert!(md.contains("| labeled sentences | tiny | other |"), "{md}");
     assert!(md.contains("| 18 | "), "{md}");
     assert!(md.contains("**Partial:**"), "{md}");

@@ -9,7 +9,9 @@ use seqlab::data::{ConllFormat, Dataset, LabelVocab, TagScheme, read_conll};
 use seqlab::encoding::Casing;
 use seqlab::metrics::Mode;
 use seqlab::model::tiny::write_tiny_bert;
-use seqlab::train::{Selection, Tagger, TaggerOptions, TrainConfig, TrainItem, evaluate, fit};
+use seqlab::train::{
+    Decode, Selection, Tagger, TaggerOptions, TrainConfig, TrainItem, evaluate, fit,
+};
 
 fn fixture() -> Dataset {
     read_conll(&common::fixture("conll_iob2.txt"), &ConllFormat::default()).unwrap()
@@ -178,7 +180,7 @@ fn training_learns_the_fixture_and_model_selection_keeps_the_best_epoch() {
     let first_best = f1s.iter().position(|&f| f == best).unwrap() + 1;
     assert_eq!(report.best_epoch, first_best);
     // The weights held are the best epoch's: evaluating again gives its F1.
-    let e = evaluate(&t, &d, Mode::Conlleval, 16).unwrap();
+    let e = evaluate(&t, &d, Mode::Conlleval, Decode::Argmax, 16).unwrap();
     assert!(
         (e.scores.micro().f1 - best).abs() < 1e-9,
         "{} vs {best}",

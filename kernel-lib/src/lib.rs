@@ -126,3 +126,9 @@ pub mod rng;
 pub mod train;
 
 pub use error::{Error, InputError, Location, Result};
+
+// The crates whose types notebooks hold in variables (evcxr must be able to name them), so that
+// one `:dep seqlab` line is enough.
+pub use candle_core;
+pub use plotters;
+pub use polars;

@@ -469,8 +469,20 @@ impl<'a> ActiveLearner<'a> {
         }
         train_seconds += t0.elapsed().as_secs_f64();
         // 5. Evaluate.
-        let dev = evaluate(&tagger, &s.dev, s.eval_mode, s.train.eval_batch_size)?;
-        let test = evaluate(&tagger, &s.test, s.eval_mode, s.train.eval_batch_size)?;
+        let dev = evaluate(
+            &tagger,
+            &s.dev,
+            s.eval_mode,
+            s.train.decode,
+            s.train.eval_batch_size,
+        )?;
+        let test = evaluate(
+            &tagger,
+            &s.test,
+            s.eval_mode,
+            s.train.decode,
+            s.train.eval_batch_size,
+        )?;
         self.tagger = Some(tagger);
         self.next += 1;
         Ok(RoundResult {

@@ -42,6 +42,8 @@ enum Command {
     Reproduce(ReproduceArgs),
     /// Fine-tune a token tagger on a corpus and report test scores.
     Train(Box<TrainArgs>),
+    /// Score a saved tagger (a `--out DIR/tagger` folder) on a corpus split.
+    Test(TestArgs),
     /// Run an active-learning experiment from a TOML or JSON config.
     Run {
         /// The experiment config.
@@ -83,6 +85,16 @@ enum Command {
         /// Dev F1 instead of test F1.
         #[arg(long)]
         dev: bool,
+        /// The paper's numbers to show beside the runs: seqmix-app-table4, lada-table3,
+        /// lada-table3-germeval, lada-table5.
+        #[arg(long)]
+        paper: Option<String>,
+    },
+    /// Write reports/README.md: every report folder with its title, scale and computed verdict.
+    ReportIndex {
+        /// The reports folder [default: the repository's reports/].
+        #[arg(long)]
+        reports: Option<PathBuf>,
     },
     /// SeqMix: mix sentences of a corpus subset and write every candidate's record (parents,
     /// windows, λ, tokens, soft labels, perplexity, verdict) as JSON lines.
@@ -232,6 +244,10 @@ struct TrainArgs {
     /// Scoring of dev and test: conlleval, strict, strict:<scheme>.
     #[arg(long, default_value = "conlleval")]
     eval_mode: Mode,
+    /// Tags from the per-word distributions: argmax (both papers) or viterbi (the best
+    /// sequence valid in IOB2).
+    #[arg(long, default_value = "argmax")]
+    decode: seqlab::train::Decode,
     /// Save the tagger, the training log and the test scores here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -333,10 +349,28 @@ fn main() -> ExitCode {
             title,
             scale,
             dev,
-        } => seqlab::report::learning::LearningReport { title, scale, dev }
-            .write(&run_dirs, &out)
+            paper,
+        } => paper
+            .as_deref()
+            .map_or(Ok(Vec::new()), seqlab::report::paper::by_name)
+            .and_then(|paper| {
+                seqlab::report::learning::LearningReport {
+                    title,
+                    scale,
+                    dev,
+                    paper,
+                    ..Default::default()
+                }
+                .write(&run_dirs, &out)
+            })
             .map(|()| println!("report written to {}", out.display())),
+        Command::ReportIndex { reports } => {
+            let dir = reports.unwrap_or_else(|| report::repo_root().join("reports"));
+            seqlab::report::index::write(&dir)
+                .map(|()| println!("written {}", dir.join("README.md").display()))
+        }
         Command::Train(args) => train(&args),
+        Command::Test(args) => test_tagger(&args),
         Command::Run { config, out } => run_experiment(&config, out),
         Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),
         Command::Resume { run_dir } => {
@@ -668,6 +702,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         selection: args.select,
         patience: args.patience,
         eval_mode: args.eval_mode,
+        decode: args.decode,
         ..TrainConfig::default()
     };
     println!(
@@ -740,10 +775,16 @@ fn train(args: &TrainArgs) -> Result<()> {
     if let Some(w) = report.encode.warning() {
         println!("{w}");
     }
-    let test = evaluate(&tagger, &corpus.test, args.eval_mode, cfg.eval_batch_size)?;
+    let test = evaluate(
+        &tagger,
+        &corpus.test,
+        args.eval_mode,
+        args.decode,
+        cfg.eval_batch_size,
+    )?;
     println!(
-        "== test ({} mode), weights of epoch {}",
-        args.eval_mode, report.best_epoch
+        "== test ({} mode, {} decoding), weights of epoch {}",
+        args.eval_mode, args.decode, report.best_epoch
     );
     print!("{}", test.scores.conlleval_report());
     print!("{}", test.scores.averages_report());
@@ -782,6 +823,65 @@ fn train(args: &TrainArgs) -> Result<()> {
         )?;
         println!("saved to {}", out.display());
     }
+    Ok(())
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// The saved tagger folder (config.json, labels, model.safetensors).
+    tagger: PathBuf,
+    /// Corpus: conll2003, estner, wnut16.
+    #[arg(long, default_value = "conll2003")]
+    data: CorpusName,
+    /// Split: dev or test.
+    #[arg(long, default_value = "test")]
+    split: String,
+    /// Scoring: conlleval, strict, strict:<scheme>.
+    #[arg(long, default_value = "conlleval")]
+    eval_mode: Mode,
+    /// Tags from the per-word distributions: argmax or viterbi.
+    #[arg(long, default_value = "argmax")]
+    decode: seqlab::train::Decode,
+    /// Cache folder [default: $SEQLAB_DATA or data/cache].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Use the first CUDA GPU (needs a `cuda` build).
+    #[arg(long)]
+    gpu: bool,
+}
+
+fn test_tagger(args: &TestArgs) -> Result<()> {
+    let data_dir = args.data_dir.clone().unwrap_or_else(corpora::data_dir);
+    let corpus = corpora::load_corpus(args.data, &data_dir)?;
+    let split = match args.split.as_str() {
+        "dev" => &corpus.dev,
+        "test" => &corpus.test,
+        other => {
+            return Err(Error::config(
+                "--split",
+                format!("unknown split `{other}`; use dev or test"),
+            ));
+        }
+    };
+    let device = seqlab::model::device(args.gpu)?;
+    let tagger = seqlab::train::Tagger::load(&args.tagger, &device)?;
+    let e = seqlab::train::evaluate(&tagger, split, args.eval_mode, args.decode, 64)?;
+    println!(
+        "== {} {} ({} mode, {} decoding), tagger {}",
+        corpus.name,
+        args.split,
+        args.eval_mode,
+        args.decode,
+        args.tagger.display()
+    );
+    print!("{}", e.scores.conlleval_report());
+    print!("{}", e.scores.averages_report());
+    println!(
+        "{} F1 {:.2} | loss {:.4}",
+        args.split,
+        100.0 * e.scores.micro().f1,
+        e.loss
+    );
     Ok(())
 }
 

@@ -46,8 +46,10 @@ pub fn fast_erf(x: f32) -> f32 {
     s * y
 }
 
-/// Defines `$name`, which runs `$body` compiled for AVX2 + FMA when the CPU has them and for
-/// the baseline target otherwise (the loops are written so that the compiler vectorizes them).
+/// Defines `$name`, which runs `$body` compiled for AVX-512 (F, VL) or AVX2 + FMA when the CPU
+/// has them and for the baseline target otherwise. The loops are written so that the compiler
+/// vectorizes them; it neither reassociates nor contracts float operations, so the three
+/// versions give identical results.
 macro_rules! simd_fn {
     (fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
         fn $name($($arg: $ty),*) {
@@ -55,6 +57,15 @@ macro_rules! simd_fn {
             fn imp($($arg: $ty),*) $body
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                fn avx512($($arg: $ty),*) { imp($($arg),*) }
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU has the features `avx512` was compiled for.
+                    return unsafe { avx512($($arg),*) };
+                }
                 #[target_feature(enable = "avx2,fma")]
                 fn avx2($($arg: $ty),*) { imp($($arg),*) }
                 if std::arch::is_x86_feature_detected!("avx2")

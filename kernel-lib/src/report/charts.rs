@@ -76,7 +76,8 @@ const HEIGHT: u32 = 460;
 /// The colour of a method, the same in every figure: random sampling grey, known methods from
 /// a fixed table, others by a hash of the name.
 pub fn color_for(name: &str) -> RGBColor {
-    const TABLE: [(&str, RGBColor); 10] = [
+    // Longer names first: `semi-inter` must not take `inter`'s colour.
+    const TABLE: [(&str, RGBColor); 13] = [
         ("lc", RGBColor(31, 119, 180)),
         ("nte", RGBColor(255, 127, 14)),
         ("qbc", RGBColor(44, 160, 44)),
@@ -84,6 +85,9 @@ pub fn color_for(name: &str) -> RGBColor {
         ("seqmix-sub", RGBColor(214, 39, 40)),
         ("seqmix-whole", RGBColor(140, 86, 75)),
         ("seqmix-lc", RGBColor(227, 119, 194)),
+        ("semi-inter", RGBColor(31, 119, 180)),
+        ("semi-intra", RGBColor(148, 103, 189)),
+        ("intra-inter", RGBColor(214, 39, 40)),
         ("inter", RGBColor(23, 190, 207)),
         ("intra", RGBColor(188, 189, 34)),
         ("base", RGBColor(80, 80, 80)),

@@ -10,10 +10,11 @@ use crate::error::{Error, Result};
 use crate::experiment::{ExperimentConfig, Results, RoundRow, learning_curve, markdown_table};
 use crate::files::write_atomic;
 use crate::report::charts::{Chart, Series};
+use crate::report::paper::{PaperCurve, Split};
 use crate::report::{Provenance, repo_relative};
 
 /// What the report is about.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LearningReport {
     /// Title (the table or figure it reproduces).
     pub title: String,
@@ -21,6 +22,92 @@ pub struct LearningReport {
     pub scale: String,
     /// Dev F1 instead of test F1.
     pub dev: bool,
+    /// The paper's numbers for (some of) the runs: a `paper | ours | Δ` table and hollow
+    /// markers in the chart.
+    pub paper: Vec<PaperCurve>,
+    /// Footnotes: every protocol difference from the paper.
+    pub notes: Vec<String>,
+    /// `(run, series)`: runs drawn as one series (e.g. one method at several training-set
+    /// sizes); runs not listed are their own series.
+    pub groups: Vec<(String, String)>,
+}
+
+impl LearningReport {
+    fn group_of(&self, run: &str) -> String {
+        self.groups
+            .iter()
+            .find(|(r, _)| r == run)
+            .map_or_else(|| run.to_string(), |(_, g)| g.clone())
+    }
+
+    /// The runs merged by [`LearningReport::groups`], in order of first appearance. Rows of
+    /// runs without query rounds are keyed by their size (`round` = labeled sentences), so
+    /// that the sizes stay separate points of one curve.
+    fn merged(&self, runs: &[Results]) -> Vec<Results> {
+        if self.groups.is_empty() {
+            return runs.to_vec();
+        }
+        let mut out: Vec<Results> = Vec::new();
+        for r in runs {
+            let g = self.group_of(&r.name);
+            let mut rows = r.rows.clone();
+            if r.planned_rounds == 0 {
+                rows.iter_mut().for_each(|x| x.round = x.labeled_sentences);
+            }
+            match out.iter_mut().find(|o| o.name == g) {
+                Some(o) => o.rows.extend(rows),
+                None => out.push(Results {
+                    name: g,
+                    rows,
+                    ..r.clone()
+                }),
+            }
+        }
+        out
+    }
+}
+
+/// `paper | ours (mean ± std, n) | Δ` rows for every paper curve. Ours is the run's dev F1
+/// where the paper's number is a validation F1, else its test F1. A single-point paper curve
+/// is matched with the run's last data-usage point; a run not started yet says so.
+pub fn comparison_table(paper: &[PaperCurve], runs: &[Results]) -> String {
+    let mut md = String::from(
+        "| method (paper's name) | source | ours: run | labeled sentences (ours) | paper F1 | ours F1 (mean ± std, n) | Δ (ours − paper) |\n|---|---|---|---:|---:|---:|---:|\n",
+    );
+    for c in paper {
+        let dev = c.split == Split::Dev;
+        let curve = runs
+            .iter()
+            .find(|r| r.name == c.run)
+            .map(|r| learning_curve(&r.rows, metric(dev)))
+            .unwrap_or_default();
+        let split = if dev { "dev" } else { "test" };
+        for &(x, v) in &c.points {
+            let ours = if c.points.len() == 1 {
+                curve.last()
+            } else {
+                curve.iter().find(|p| p.labeled_sentences == x)
+            };
+            let missing = if curve.is_empty() {
+                "not run yet"
+            } else {
+                "not reached yet"
+            };
+            let (o, d) = ours.map_or((missing.to_string(), String::new()), |p| {
+                (
+                    format!("{:.2} ± {:.2} (n = {})", p.mean, p.std, p.n),
+                    format!("{:+.2}", p.mean - v),
+                )
+            });
+            let size = ours.map_or(x, |p| p.labeled_sentences);
+            let _ = writeln!(
+                md,
+                "| {} | {} ({split}) | {} | {size} | {v:.2} | {o} | {d} |",
+                c.label, c.source, c.run
+            );
+        }
+    }
+    md
 }
 
 fn metric(dev: bool) -> impl Fn(&RoundRow) -> f64 + Copy {
@@ -91,7 +178,8 @@ impl LearningReport {
         } else {
             "test F1 (%)"
         };
-        let series: Vec<Series> = runs
+        let shown = self.merged(&runs);
+        let mut series: Vec<Series> = shown
             .iter()
             .map(|r| {
                 let pts = learning_curve(&r.rows, m)
@@ -101,6 +189,34 @@ impl LearningReport {
                 Series::new(r.name.clone(), pts)
             })
             .collect();
+        let mut refs: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        for c in &self.paper {
+            let Some(r) = runs.iter().find(|r| r.name == c.run) else {
+                continue;
+            };
+            if (c.split == Split::Dev) != self.dev {
+                continue; // the chart shows one split
+            }
+            // Single-point curves are drawn at our run's last data-usage point.
+            let last = learning_curve(&r.rows, m)
+                .last()
+                .map(|p| p.labeled_sentences);
+            let pts = if c.points.len() == 1 {
+                last.map(|x| vec![(x as f64, c.points[0].1)])
+                    .unwrap_or_default()
+            } else {
+                c.points.iter().map(|&(x, v)| (x as f64, v)).collect()
+            };
+            let g = format!("paper {}", self.group_of(&c.run));
+            match refs.iter_mut().find(|(n, _)| *n == g) {
+                Some((_, p)) => p.extend(pts),
+                None => refs.push((g, pts)),
+            }
+        }
+        for (name, mut pts) in refs {
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            series.push(Series::reference(name, pts));
+        }
         let seeds_done = |r: &Results, planned: usize| -> (usize, usize) {
             let mut per_seed = std::collections::BTreeMap::<u64, usize>::new();
             for row in &r.rows {
@@ -134,7 +250,7 @@ impl LearningReport {
                 r.to_csv().as_bytes(),
             )?;
         }
-        let table = markdown_table(&runs, m);
+        let table = markdown_table(&shown, m);
         let prov = Provenance::collect();
         let mut md = format!("# {}\n\n", self.title);
         let _ = writeln!(
@@ -158,6 +274,24 @@ impl LearningReport {
             md.push_str("\n**Partial:** some runs are still in progress; cells give the number of seeds they hold (n).\n");
         }
         let _ = write!(md, "\n{table}\n![learning curves](curve.svg)\n\n");
+        let comparison = if self.paper.is_empty() {
+            String::new()
+        } else {
+            comparison_table(&self.paper, &runs)
+        };
+        if !comparison.is_empty() {
+            let _ = write!(
+                md,
+                "## Beside the paper\n\nThe paper's numbers are transcribed from its text (hollow markers, `paper …` in the chart).\n\n{comparison}\n"
+            );
+        }
+        if !self.notes.is_empty() {
+            md.push_str("Protocol differences:\n\n");
+            for (i, n) in self.notes.iter().enumerate() {
+                let _ = writeln!(md, "{}. {n}", i + 1);
+            }
+            md.push('\n');
+        }
         // Folders inside the repository by their relative path, others by their name only.
         let dirs: Vec<String> = run_dirs
             .iter()
@@ -188,9 +322,24 @@ impl LearningReport {
             .take_while(|l| !l.starts_with("| labeled"))
             .collect::<Vec<_>>()
             .join("\n");
+        let mut extra = String::new();
+        if !comparison.is_empty() {
+            let _ = write!(
+                extra,
+                "<h2>Beside the paper</h2>\n{}",
+                html_table(&comparison)
+            );
+        }
+        if !self.notes.is_empty() {
+            extra.push_str("<ol>");
+            for n in &self.notes {
+                let _ = write!(extra, "<li>{}</li>", html_escape(n));
+            }
+            extra.push_str("</ol>\n");
+        }
         let _ = write!(
             html,
-            "<pre>{}</pre>\n{}\n<figure>{svg}</figure>\n<pre>{}</pre>\n</body></html>\n",
+            "<pre>{}</pre>\n{}\n<figure>{svg}</figure>\n{extra}<pre>{}</pre>\n</body></html>\n",
             html_escape(&body),
             html_table(&table),
             html_escape(&prov.to_markdown())

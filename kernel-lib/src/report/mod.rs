@@ -3,7 +3,10 @@
 
 pub mod charts;
 pub mod datasets;
+pub mod index;
 pub mod learning;
+pub mod notebook;
+pub mod paper;
 pub mod scorer;
 
 use std::path::Path;

@@ -8,7 +8,7 @@ pub mod predict;
 pub mod tagger;
 pub mod trainer;
 
-pub use predict::{Constraints, Prediction};
+pub use predict::{Constraints, Decode, Prediction};
 pub use tagger::{Tagger, TaggerConfig, TaggerOptions, TrainItem};
 pub use trainer::{
     BatchLoss, EpochLog, Evaluation, PlainLoss, Selection, TrainConfig, TrainReport, evaluate, fit,

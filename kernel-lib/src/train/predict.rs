@@ -56,6 +56,48 @@ impl Prediction {
     }
 }
 
+/// How per-word distributions become tags for scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decode {
+    /// The most probable label of each word, independently (both papers' code).
+    #[default]
+    Argmax,
+    /// The most probable sequence that is valid in the tagger's scheme ([`viterbi`]): no
+    /// `I-X` after `O` or after another type, as a CRF's transition constraints would forbid.
+    Viterbi,
+}
+
+impl std::fmt::Display for Decode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Decode::Argmax => "argmax",
+            Decode::Viterbi => "viterbi",
+        })
+    }
+}
+
+impl std::str::FromStr for Decode {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "argmax" => Ok(Decode::Argmax),
+            "viterbi" => Ok(Decode::Viterbi),
+            other => Err(format!("unknown decoding `{other}`; use argmax or viterbi")),
+        }
+    }
+}
+
+impl Prediction {
+    /// The label ids chosen by `decode` (`constraints` are used by [`Decode::Viterbi`] only).
+    pub fn decode(&self, decode: Decode, constraints: &Constraints) -> Vec<usize> {
+        match decode {
+            Decode::Argmax => self.argmax(),
+            Decode::Viterbi => self.viterbi(constraints).0,
+        }
+    }
+}
+
 /// Which label sequences a scheme allows, as transition masks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Constraints {

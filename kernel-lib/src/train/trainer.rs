@@ -28,6 +28,7 @@ use crate::model::ops::Pass;
 use crate::model::params::candle_err;
 use crate::rng::SeqRng;
 use crate::train::optim::{AdamW, AdamWConfig, LinearSchedule};
+use crate::train::predict::{Constraints, Decode};
 use crate::train::tagger::{Tagger, TrainItem};
 
 /// Which epoch's weights to keep.
@@ -85,6 +86,8 @@ pub struct TrainConfig {
     pub eval_batch_size: usize,
     /// How dev predictions are scored.
     pub eval_mode: Mode,
+    /// How dev (and, in experiments, test) distributions become tags.
+    pub decode: Decode,
 }
 
 impl Default for TrainConfig {
@@ -100,6 +103,7 @@ impl Default for TrainConfig {
             patience: None,
             eval_batch_size: 64,
             eval_mode: Mode::Conlleval,
+            decode: Decode::Argmax,
         }
     }
 }
@@ -334,7 +338,7 @@ pub fn fit_with(
         let train_loss = loss_sum / batches.max(1) as f64;
         let dev_score = match dev {
             Some(d) => {
-                let e = evaluate(tagger, d, cfg.eval_mode, cfg.eval_batch_size)?;
+                let e = evaluate(tagger, d, cfg.eval_mode, cfg.decode, cfg.eval_batch_size)?;
                 Some(DevScore {
                     f1: e.scores.micro().f1,
                     loss: e.loss,
@@ -396,11 +400,12 @@ pub struct Evaluation {
     /// Mean cross-entropy of the gold labels over words (labels outside the tagger's set are
     /// skipped).
     pub loss: f64,
-    /// Predicted (argmax) tags per sentence.
+    /// Predicted tags per sentence.
     pub predicted: Vec<Vec<String>>,
 }
 
-/// Evaluates on a labeled dataset with argmax tags (as both papers).
+/// Evaluates on a labeled dataset, decoding tags with `decode` ([`Decode::Argmax`] as both
+/// papers).
 ///
 /// # Errors
 /// A tagger failure.
@@ -408,6 +413,7 @@ pub fn evaluate(
     tagger: &Tagger,
     data: &Dataset,
     mode: Mode,
+    decode: Decode,
     batch_size: usize,
 ) -> Result<Evaluation> {
     let words: Vec<&Vec<String>> = data.sentences.iter().map(|s| &s.tokens).collect();
@@ -426,7 +432,16 @@ pub fn evaluate(
             }
         }
     }
-    let predicted: Vec<Vec<String>> = preds.iter().map(|p| p.tags(vocab)).collect();
+    let constraints = Constraints::new(vocab, tagger.config().scheme);
+    let predicted: Vec<Vec<String>> = preds
+        .iter()
+        .map(|p| {
+            p.decode(decode, &constraints)
+                .into_iter()
+                .map(|i| vocab.label(i).unwrap_or("O").to_string())
+                .collect()
+        })
+        .collect();
     let gold: Vec<Vec<String>> = data.sentences.iter().map(|s| s.tags.clone()).collect();
     let scores = score(&gold, &predicted, mode)?;
     Ok(Evaluation {

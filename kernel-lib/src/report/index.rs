@@ -1,0 +1,208 @@
+//! `reports/README.md`: one line per report folder with what its `index.md` says — title,
+//! scale, whether runs are still partial, and how far ours lies from the paper where the
+//! report compares (mean and range of `Δ = ours − paper` over the compared cells). Written by
+//! `seqlab report-index`, never by hand; the verdict column is computed from those facts.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::files::write_atomic;
+
+/// What one report says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Folder, relative to the reports folder.
+    pub folder: String,
+    /// The `# ` title.
+    pub title: String,
+    /// The scale named on its `Scale:` line (`-` when none).
+    pub scale: String,
+    /// Whether it says **Partial**.
+    pub partial: bool,
+    /// `Δ` values of its comparison table.
+    pub deltas: Vec<f64>,
+    /// Paper cells without a result of ours yet.
+    pub missing: usize,
+}
+
+impl Entry {
+    /// The computed verdict.
+    pub fn verdict(&self) -> String {
+        let compared = self.deltas.len();
+        let state = if self.partial || self.missing > 0 {
+            format!(
+                "partial ({compared} of {} paper cells measured)",
+                compared + self.missing
+            )
+        } else if compared > 0 {
+            "complete".to_string()
+        } else {
+            "complete (no paper numbers to compare)".to_string()
+        };
+        if compared == 0 {
+            return state;
+        }
+        let mean = self.deltas.iter().sum::<f64>() / compared as f64;
+        let lo = self.deltas.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = self
+            .deltas
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        format!("{state}; ours − paper: mean {mean:+.2} F1 (range {lo:+.2} … {hi:+.2})")
+    }
+}
+
+/// Reads one `index.md`.
+pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
+    let text = std::fs::read_to_string(index).map_err(|e| Error::io(index, e))?;
+    let folder = index
+        .parent()
+        .and_then(|p| p.strip_prefix(reports).ok())
+        .map_or_else(String::new, |p| p.display().to_string());
+    let title = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .unwrap_or(&folder)
+        .trim()
+        .to_string();
+    let scale = text
+        .lines()
+        .find_map(|l| {
+            let i = l.find("Scale: ")?;
+            let rest = l[i + "Scale: ".len()..].trim_start_matches("**");
+            let end = rest.find(['*', '.', ',']).unwrap_or(rest.len());
+            Some(rest[..end].trim().to_string())
+        })
+        .unwrap_or_else(|| "-".into());
+    let partial = text.contains("**Partial:**");
+    let (mut deltas, mut missing) = (Vec::new(), 0);
+    let mut in_cmp = false;
+    for l in text.lines() {
+        if l.starts_with("| method (paper's name)") {
+            in_cmp = true;
+            continue;
+        }
+        if in_cmp {
+            if !l.starts_with('|') {
+                in_cmp = false;
+                continue;
+            }
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.len() < 7 || cells[0].starts_with("---") {
+                continue;
+            }
+            match cells[6].parse::<f64>() {
+                Ok(d) => deltas.push(d),
+                Err(_) => missing += 1,
+            }
+        }
+    }
+    Ok(Entry {
+        folder,
+        title,
+        scale,
+        partial,
+        deltas,
+        missing,
+    })
+}
+
+/// Every `index.md` one or two levels below `reports` (e.g. `lada-table3/`, `perf/tagger/`),
+/// sorted by folder.
+pub fn entries(reports: &Path) -> Result<Vec<Entry>> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let list = |d: &Path| -> Result<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .map_err(|e| Error::io(d, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    for d in list(reports)? {
+        if d.file_name().is_some_and(|n| n == "runs") {
+            continue; // run snapshots, not reports
+        }
+        if d.join("index.md").is_file() {
+            found.push(d.join("index.md"));
+        } else {
+            for sub in list(&d)? {
+                if sub.join("index.md").is_file() {
+                    found.push(sub.join("index.md"));
+                }
+            }
+        }
+    }
+    found.iter().map(|p| read_entry(reports, p)).collect()
+}
+
+/// Writes `reports/README.md`.
+///
+/// # Errors
+/// An unreadable reports folder or report, or an unwritable index.
+pub fn write(reports: &Path) -> Result<()> {
+    let list = entries(reports)?;
+    let mut md = String::from(
+        "# Reports\n\nOne folder per paper table or figure (and the foundation checks). Each \
+         holds `index.md` / `index.html`, its figures (SVG and PNG), the data (CSV), the runs' \
+         configs and provenance. Written by `seqlab report-index` from the reports' own \
+         `index.md`; the verdict is computed: *partial* while runs or seeds are missing, and \
+         the distance to the paper's numbers where the report compares with them (our encoder \
+         is MiniLM-L6, the papers' BERT-base, so levels are expected to lie below the paper's; \
+         each report's footnotes list the protocol differences).\n\n\
+         | report | title | scale | verdict |\n|---|---|---|---|\n",
+    );
+    for e in &list {
+        let _ = writeln!(
+            md,
+            "| [{0}]({0}/index.md) | {1} | {2} | {3} |",
+            e.folder,
+            e.title.replace('|', "\\|"),
+            e.scale,
+            e.verdict()
+        );
+    }
+    write_atomic(&reports.join("README.md"), md.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_title_scale_partial_and_deltas() {
+        let dir = tempfile::tempdir().unwrap();
+        let item = dir.path().join("item");
+        std::fs::create_dir_all(&item).unwrap();
+        std::fs::write(
+            item.join("index.md"),
+            "# Table 9\n\nScale: **cpu**. Model: m.\n\n**Partial:** x\n\n\
+             | method (paper's name) | source | ours: run | labeled sentences (ours) | paper F1 | ours F1 (mean ± std, n) | Δ (ours − paper) |\n\
+             |---|---|---|---:|---:|---:|---:|\n\
+             | A | T (test) | a | 700 | 80.00 | 78.00 ± 1.00 (n = 3) | -2.00 |\n\
+             | B | T (test) | b | 700 | 81.00 | not run yet |  |\n\
+             | C | T (test) | c | 700 | 79.00 | 80.00 ± 0.00 (n = 1) | +1.00 |\n\nafter\n",
+        )
+        .unwrap();
+        let e = &entries(dir.path()).unwrap()[0];
+        assert_eq!((e.title.as_str(), e.scale.as_str()), ("Table 9", "cpu"));
+        assert!(e.partial);
+        assert_eq!(e.deltas, vec![-2.0, 1.0]);
+        assert_eq!(e.missing, 1);
+        let v = e.verdict();
+        assert!(
+            v.starts_with("partial (2 of 3 paper cells measured)"),
+            "{v}"
+        );
+        assert!(v.contains("mean -0.50 F1 (range -2.00 … +1.00)"), "{v}");
+        write(dir.path()).unwrap();
+        let md = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+        assert!(
+            md.contains("| [item](item/index.md) | Table 9 | cpu | partial"),
+            "{md}"
+        );
+    }
+}
