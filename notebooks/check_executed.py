@@ -28,9 +28,9 @@ def main(path):
             if o.get("output_type") == "error":
                 text = "\n".join([o.get("ename", ""), o.get("evalue", "")] + o.get("traceback", []))
             elif o.get("output_type") == "stream" and o.get("name") == "stderr":
-                s = "".join(o.get("text", ""))
-                if re.search(r"^error(\[E\d+\])?:", s, re.M):
-                    text = s
+                # evcxr prints compiler errors and the error of a failing `?` on stderr;
+                # seqlab's notebook drivers write their progress to stdout.
+                text = "".join(o.get("text", ""))
             if text:
                 errors += 1
                 src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]

@@ -108,7 +108,9 @@
 //!   resume`), results as polars DataFrames / CSV / Parquet, summaries over seeds.
 //! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
 //!   statistics reports need ([`metrics::stats`]: mean ± std, Wilcoxon, bootstrap).
-//! - [`report`]: the reports runs write into `reports/`, with provenance.
+//! - [`report`]: the reports runs write into `reports/`, with provenance; charts
+//!   ([`report::charts`]); the papers' own numbers ([`report::paper`]); notebook drivers
+//!   ([`report::notebook`]: the `SEQLAB_SCALE` scales and one `Item` per paper table).
 //! - [`rng`]: the seeded generator every random draw comes from.
 //! - [`error`]: the one [`Error`] type; messages name file, line and field.
 

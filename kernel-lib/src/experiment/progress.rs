@@ -17,6 +17,8 @@ pub struct Progress {
 enum Mode {
     Bar,
     Lines,
+    /// Lines on stdout.
+    Stdout,
     Quiet,
 }
 
@@ -42,6 +44,15 @@ impl Progress {
         }
     }
 
+    /// Compact text lines on stdout: for notebooks, where evcxr reports a cell's errors on
+    /// stderr (so that a checker can tell the two apart).
+    pub fn stdout() -> Self {
+        Progress {
+            mode: Mode::Stdout,
+            bar: None,
+        }
+    }
+
     /// Nothing.
     pub fn quiet() -> Self {
         Progress {
@@ -54,6 +65,7 @@ impl Progress {
     pub fn note(&mut self, text: &str) {
         match self.mode {
             Mode::Quiet => {}
+            Mode::Stdout => println!("{text}"),
             _ => eprintln!("{text}"),
         }
     }
@@ -73,6 +85,7 @@ impl Progress {
                 self.bar = Some(bar);
             }
             Mode::Lines => eprintln!("{label}: started"),
+            Mode::Stdout => println!("{label}: started"),
             Mode::Quiet => {}
         }
     }
@@ -102,6 +115,7 @@ impl Progress {
                 eprintln!("{line}");
             }
             Mode::Lines => eprintln!("{line}"),
+            Mode::Stdout => println!("{line}"),
             Mode::Quiet => {}
         }
     }

@@ -225,10 +225,11 @@ impl LearningReport {
             let complete = per_seed.values().filter(|&&n| n > planned).count();
             (complete, per_seed.len())
         };
+        let none = || "– (no run yet)".to_string();
         let model = configs
             .first()
-            .map_or_else(String::new, |c| c.model.encoder.clone());
-        let data = configs.first().map_or_else(String::new, |c| {
+            .map_or_else(none, |c| c.model.encoder.clone());
+        let data = configs.first().map_or_else(none, |c| {
             let corpus = c
                 .data
                 .corpus

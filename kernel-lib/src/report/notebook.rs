@@ -276,7 +276,8 @@ impl Item {
     }
 
     /// Makes the runs available and returns the folders of those that exist. Quick: runs (or
-    /// resumes) every config shrunk by [`quick_config`], printing a progress line per round.
+    /// resumes) every config shrunk by [`quick_config`], printing a progress line per round (on stdout: evcxr reports a cell's
+    /// errors on stderr).
     /// Cpu and paper: finds the run folders; the grids are long and run outside the notebook
     /// (`notebooks/configs/run-*.sh`), a report reads their finished rounds, and a run not
     /// started yet is listed (and marked "not run yet" beside the paper).
@@ -296,7 +297,7 @@ impl Item {
                     Experiment::new(cfg)?.with_output(&dir)
                 };
                 println!("== {run} ({} scale)", self.scale);
-                exp.run_with(&mut Progress::lines())?;
+                exp.run_with(&mut Progress::stdout())?;
             } else if !dir.join("config.json").is_file() {
                 println!(
                     "not started: {run} (seqlab run notebooks/configs/{run}.toml --out {})",
@@ -329,22 +330,13 @@ impl Item {
     }
 
     /// Writes the report (Markdown, HTML, chart, CSV, configs, provenance) of the runs that
-    /// exist into [`Item::report_dir`] and returns what a notebook shows.
+    /// exist into [`Item::report_dir`] and returns what a notebook shows. With no run yet, the
+    /// report holds the paper's numbers, each marked "not run yet".
     ///
     /// # Errors
-    /// No run exists yet, an unreadable run folder or an unwritable report folder.
+    /// An unreadable run folder or an unwritable report folder.
     pub fn write_report(&self) -> Result<ItemReport> {
         let dirs = self.existing_runs();
-        if dirs.is_empty() {
-            return Err(Error::config(
-                "runs",
-                format!(
-                    "none of the runs of `{}` exists under {} (run Item::prepare, or the grid scripts in notebooks/configs/)",
-                    self.name,
-                    self.runs_dir().display()
-                ),
-            ));
-        }
         let out = self.report_dir();
         let report = LearningReport {
             title: self.title.clone(),
