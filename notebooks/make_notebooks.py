@@ -120,7 +120,7 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""",
     .with_notes(&[
         "Encoder: all-MiniLM-L6-v2 (uncased, plus word-shape embeddings) instead of bert-base-cased; learning rate 1e-4, batch 16, 10 epochs per round with warm starts, the last epoch kept.",
         "Seeds: 3 per policy (NTE: 5, shared with the SeqMix runs); the paper averages 5.",
-        "QBC: a committee of 3 dropout samples of the tagger, vote entropy.",
+        "QBC: vote entropy (Eq. 4) over a committee of 3: the main tagger and 2 taggers trained on bootstrap resamples of the labeled set (identical copies, as in the authors' code, would never disagree).",
     ])
     .dev_f1();
 println!("{} scale, {} runs", item.scale, item.runs.len());""",
