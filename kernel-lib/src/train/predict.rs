@@ -44,8 +44,21 @@ impl Prediction {
 
     /// The argmax tags.
     pub fn tags(&self, vocab: &LabelVocab) -> Vec<String> {
-        self.argmax()
-            .into_iter()
+        Self::labels_of(self.argmax(), vocab)
+    }
+
+    /// The tags chosen by `decode` (`constraints` are used by [`Decode::Viterbi`] only).
+    pub fn decoded_tags(
+        &self,
+        decode: Decode,
+        constraints: &Constraints,
+        vocab: &LabelVocab,
+    ) -> Vec<String> {
+        Self::labels_of(self.decode(decode, constraints), vocab)
+    }
+
+    fn labels_of(ids: Vec<usize>, vocab: &LabelVocab) -> Vec<String> {
+        ids.into_iter()
             .map(|i| vocab.label(i).unwrap_or("O").to_string())
             .collect()
     }
@@ -231,6 +244,15 @@ mod tests {
         let c = Constraints::new(&vocab(), TagScheme::Iob2);
         let (path, lp) = p.viterbi(&c);
         assert_eq!(path, [0, 1, 2]);
+        assert_eq!(p.decode(Decode::Argmax, &c), p.argmax());
+        assert_eq!(p.decode(Decode::Viterbi, &c), p.viterbi(&c).0);
+        assert_ne!(p.decode(Decode::Viterbi, &c), p.argmax());
+        let tags = p.decoded_tags(Decode::Viterbi, &c, &vocab());
+        assert_eq!(tags, ["O", "B-PER", "I-PER"]);
+        assert_eq!(
+            p.decoded_tags(Decode::Argmax, &c, &vocab()),
+            p.tags(&vocab())
+        );
         assert!((lp - (0.9f64.ln() + 0.4f64.ln() + 0.8f64.ln())).abs() < 1e-6);
         // A valid argmax is its own best path.
         let q = Prediction {

@@ -435,12 +435,7 @@ pub fn evaluate(
     let constraints = Constraints::new(vocab, tagger.config().scheme);
     let predicted: Vec<Vec<String>> = preds
         .iter()
-        .map(|p| {
-            p.decode(decode, &constraints)
-                .into_iter()
-                .map(|i| vocab.label(i).unwrap_or("O").to_string())
-                .collect()
-        })
+        .map(|p| p.decoded_tags(decode, &constraints, vocab))
         .collect();
     let gold: Vec<Vec<String>> = data.sentences.iter().map(|s| s.tags.clone()).collect();
     let scores = score(&gold, &predicted, mode)?;
