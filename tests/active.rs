@@ -339,6 +339,15 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         }],
         notes: vec!["A protocol difference.".into()],
         groups: vec![],
+        dots: Some(seqlab::report::sweep::Dots {
+            x_label: "run".into(),
+            entries: vec![
+                seqlab::report::sweep::DotEntry::new("a", "tiny").paper(50.0),
+                seqlab::report::sweep::DotEntry::new("b - a", "other").gain_over("tiny"),
+            ],
+            reference: Some("tiny".into()),
+        }),
+        loss: true,
     }
     .write(&[s.out("a"), s.out("b")], &out)
     .unwrap();
@@ -366,9 +375,37 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         "results-tiny.csv",
         "config-other.json",
         "provenance-tiny.json",
+        "dots.svg",
+        "dots.png",
+        "loss.svg",
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    // One value per run, and the gain of `other` over `tiny` paired by seed and round.
+    let dots = std::fs::read_to_string(out.join("dots.csv")).unwrap();
+    let rows: Vec<&str> = dots.lines().collect();
+    assert_eq!(rows[0], "setting,run,n,points,mean,std,paper");
+    assert!(
+        rows[1].starts_with("\"a\",\"tiny\",") && rows[1].ends_with(",50.00"),
+        "{dots}"
+    );
+    assert!(rows[2].starts_with("\"b - a\",\"other\","), "{dots}");
+    assert!(
+        md.contains("## One value per setting (run)") && md.contains("dashed line: tiny"),
+        "{md}"
+    );
+    // Every epoch of every seed's first round is kept as data.
+    let loss = std::fs::read_to_string(out.join("loss-curves.csv")).unwrap();
+    assert!(
+        loss.starts_with("run,seed,epoch,train_loss,dev_loss,dev_f1\n"),
+        "{loss}"
+    );
+    assert!(
+        loss.lines()
+            .any(|l| l.starts_with("tiny,") && l.split(',').nth(2) == Some("2")),
+        "{loss}"
+    );
+    assert!(md.contains("## Dev loss per epoch"), "{md}");
 }
 
 #[test]
@@ -504,5 +541,5 @@ fn every_committed_experiment_config_is_valid() {
             n += 1;
         }
     }
-    assert!(n >= 47, "found {n} configs");
+    assert!(n >= 75, "found {n} configs");
 }

@@ -23,8 +23,8 @@ use crate::error::{Error, Result};
 use crate::metrics::{Mode, Scores};
 use crate::rng::derived;
 use crate::train::{
-    BatchLoss, Constraints, PlainLoss, Selection, Tagger, TaggerOptions, TrainConfig, TrainItem,
-    evaluate, fit, fit_with,
+    BatchLoss, Constraints, EpochLog, PlainLoss, Selection, Tagger, TaggerOptions, TrainConfig,
+    TrainItem, evaluate, fit, fit_with,
 };
 
 /// How the model is trained in each round.
@@ -156,6 +156,10 @@ pub struct RoundResult {
     pub new_augmented: Vec<TrainItem>,
     /// The epoch whose weights were kept.
     pub best_epoch: usize,
+    /// Per-epoch training loss and, when dev selects the epoch, dev loss and F1 (LADA
+    /// Fig. 3). Empty in rounds recorded before it was kept.
+    #[serde(default)]
+    pub epochs: Vec<EpochLog>,
     /// Scores on the dev split.
     pub dev: ScoreSummary,
     /// Scores on the test split.
@@ -499,6 +503,7 @@ impl<'a> ActiveLearner<'a> {
             augmented: self.augmented.len(),
             new_augmented,
             best_epoch: report.best_epoch,
+            epochs: report.epochs,
             dev: ScoreSummary::from(&dev.scores),
             test: ScoreSummary::from(&test.scores),
             train_seconds,

@@ -346,6 +346,21 @@ impl Experiment {
         Ok(results)
     }
 
+    /// Every finished round in the run folder with its seed, in seed then round order (the
+    /// full records: queried ids, augmented sentences, per-epoch losses).
+    ///
+    /// # Errors
+    /// Unreadable round files.
+    pub fn rounds(&self) -> Result<Vec<(u64, RoundResult)>> {
+        let mut out = Vec::new();
+        for &seed in &self.cfg.seeds {
+            for r in read_rounds(&self.out.join(format!("seed-{seed}")))? {
+                out.push((seed, r));
+            }
+        }
+        Ok(out)
+    }
+
     /// Results of all finished rounds in the run folder.
     ///
     /// # Errors

@@ -112,7 +112,7 @@ pub fn color_for(name: &str) -> RGBColor {
     RGBColor(palette.0, palette.1, palette.2)
 }
 
-fn register() {
+pub(crate) fn register() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let font: &'static [u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -164,7 +164,13 @@ impl Chart {
         } else {
             18
         };
-        let y_digits = if y1 - y0 < 8.0 { 1 } else { 0 };
+        let y_digits = if y1 - y0 < 0.8 {
+            3
+        } else if y1 - y0 < 8.0 {
+            1
+        } else {
+            0
+        };
         let mut chart = ChartBuilder::on(&root)
             .caption(&self.title, ("sans-serif", title_size))
             .margin(12)

@@ -99,6 +99,36 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
             }
         }
     }
+    // A dot table (one value per setting): a setting not run yet makes the report partial;
+    // its paper column is compared only where no comparison table did it already.
+    let mut partial = partial;
+    let has_cmp = !deltas.is_empty() || missing > 0;
+    let mut in_dots = false;
+    for l in text.lines() {
+        if l.starts_with("| setting | run |") {
+            in_dots = true;
+            continue;
+        }
+        if in_dots {
+            if !l.starts_with('|') {
+                in_dots = false;
+                continue;
+            }
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.len() < 6 || cells[0].starts_with("---") {
+                continue;
+            }
+            if cells[2] == "not run yet" {
+                partial = true;
+            }
+            if !has_cmp && cells[4] != "–" {
+                match cells[5].parse::<f64>() {
+                    Ok(d) => deltas.push(d),
+                    Err(_) => missing += 1,
+                }
+            }
+        }
+    }
     Ok(Entry {
         folder,
         title,
@@ -204,5 +234,24 @@ mod tests {
             md.contains("| [item](item/index.md) | Table 9 | cpu | partial"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn a_dot_table_alone_gives_the_deltas_and_the_missing_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let item = dir.path().join("sweep");
+        std::fs::create_dir_all(&item).unwrap();
+        std::fs::write(
+            item.join("index.md"),
+            "# Fig. 3\n\nScale: **cpu**.\n\n\
+             | setting | run | gain: ours (mean ± std, n seeds) | points averaged | paper | Δ (ours − paper) |\n\
+             |---|---|---:|---:|---:|---:|\n\
+             | random | r | 2.00 ± 0.10 (n = 3) | 6 | 2.46 | -0.46 |\n\
+             | qbc | q | not run yet | 0 | – |  |\n\n",
+        )
+        .unwrap();
+        let e = &entries(dir.path()).unwrap()[0];
+        assert!(e.partial, "a setting not run yet");
+        assert_eq!((e.deltas.clone(), e.missing), (vec![-0.46], 0));
     }
 }

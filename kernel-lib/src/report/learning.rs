@@ -11,6 +11,7 @@ use crate::experiment::{ExperimentConfig, Results, RoundRow, learning_curve, mar
 use crate::files::write_atomic;
 use crate::report::charts::{Chart, Series};
 use crate::report::paper::{PaperCurve, Split};
+use crate::report::sweep::{DotChart, Dots, dots_csv, dots_table};
 use crate::report::{Provenance, repo_relative};
 
 /// What the report is about.
@@ -30,6 +31,11 @@ pub struct LearningReport {
     /// `(run, series)`: runs drawn as one series (e.g. one method at several training-set
     /// sizes); runs not listed are their own series.
     pub groups: Vec<(String, String)>,
+    /// A dot chart of one value per run (sweeps, ablations, gains): `dots.svg`, `dots.csv`.
+    pub dots: Option<Dots>,
+    /// Per-epoch dev-loss curves of the runs' first round (LADA Fig. 3): `loss.svg`,
+    /// `loss-curves.csv`.
+    pub loss: bool,
 }
 
 impl LearningReport {
@@ -110,6 +116,72 @@ pub fn comparison_table(paper: &[PaperCurve], runs: &[Results]) -> String {
     md
 }
 
+/// Dev loss per epoch of every run's first round: the chart (mean ± std over seeds), the
+/// data as CSV (`run,seed,epoch,train_loss,dev_loss,dev_f1`) and a Markdown table of the
+/// lowest mean dev loss and the last epoch's, per run.
+fn loss_curves(
+    title: &str,
+    scale: &str,
+    model: &str,
+    run_dirs: &[PathBuf],
+) -> Result<(Chart, String, String)> {
+    let mut csv = String::from("run,seed,epoch,train_loss,dev_loss,dev_f1\n");
+    let mut table = String::from(
+        "| run | seeds with epoch logs | lowest mean dev loss (epoch) | last epoch's mean dev loss (epoch) |\n|---|---:|---:|---:|\n",
+    );
+    let mut series = Vec::new();
+    for dir in run_dirs {
+        let exp = crate::experiment::Experiment::resume(dir)?;
+        let name = exp.config().name.clone();
+        let mut by_epoch: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
+        let mut seeds = 0;
+        for (seed, r) in exp.rounds()?.into_iter().filter(|(_, r)| r.round == 0) {
+            if r.epochs.iter().any(|e| e.dev.is_some()) {
+                seeds += 1;
+            }
+            for e in &r.epochs {
+                let (dl, df) = e.dev.map_or((String::new(), String::new()), |d| {
+                    (format!("{:.6}", d.loss), format!("{:.4}", 100.0 * d.f1))
+                });
+                let _ = writeln!(
+                    csv,
+                    "{name},{seed},{},{:.6},{dl},{df}",
+                    e.epoch, e.train_loss
+                );
+                if let Some(d) = e.dev {
+                    by_epoch.entry(e.epoch).or_default().push(d.loss);
+                }
+            }
+        }
+        let pts: Vec<(f64, f64, f64)> = by_epoch
+            .iter()
+            .filter_map(|(&ep, v)| {
+                crate::metrics::stats::summarize(v)
+                    .ok()
+                    .map(|s| (ep as f64, s.mean, s.std))
+            })
+            .collect();
+        let lowest = pts
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or("–".into(), |p| format!("{:.4} ({})", p.1, p.0));
+        let last = pts
+            .last()
+            .map_or("–".into(), |p| format!("{:.4} ({})", p.1, p.0));
+        let _ = writeln!(table, "| {name} | {seeds} | {lowest} | {last} |");
+        if !pts.is_empty() {
+            series.push(Series::new(name, pts));
+        }
+    }
+    let chart = Chart {
+        title: format!("{title}: dev loss ({scale} scale, {model})"),
+        x_label: "epoch".into(),
+        y_label: "dev loss (cross-entropy)".into(),
+        series,
+    };
+    Ok((chart, csv, table))
+}
+
 fn metric(dev: bool) -> impl Fn(&RoundRow) -> f64 + Copy {
     move |r: &RoundRow| if dev { r.dev_f1 } else { r.test_f1 }
 }
@@ -129,6 +201,34 @@ fn html_table(md: &str) -> String {
         out.push_str("</tr>\n");
     }
     out.push_str("</table>\n");
+    out
+}
+
+/// Paragraphs and pipe tables of a Markdown fragment as HTML (`**bold**` kept as bold).
+fn md_to_html(md: &str) -> String {
+    let mut out = String::new();
+    let mut table = String::new();
+    for line in md.lines().chain(std::iter::once("")) {
+        if line.starts_with('|') {
+            table.push_str(line);
+            table.push('\n');
+            continue;
+        }
+        if !table.is_empty() {
+            out.push_str(&html_table(&table));
+            table.clear();
+        }
+        if !line.trim().is_empty() {
+            let mut p = html_escape(line);
+            while let (Some(a), true) = (p.find("**"), p.matches("**").count() >= 2) {
+                p.replace_range(a..a + 2, "<strong>");
+                if let Some(b) = p.find("**") {
+                    p.replace_range(b..b + 2, "</strong>");
+                }
+            }
+            let _ = writeln!(out, "<p>{p}</p>");
+        }
+    }
     out
 }
 
@@ -275,6 +375,58 @@ impl LearningReport {
             md.push_str("\n**Partial:** some runs are still in progress; cells give the number of seeds they hold (n).\n");
         }
         let _ = write!(md, "\n{table}\n![learning curves](curve.svg)\n\n");
+        let mut figures = String::new();
+        if let Some(dots) = &self.dots {
+            let values = dots.values(&runs, &m);
+            let reference = dots.reference_value(&runs, &m);
+            let y_label = if dots.entries.iter().any(|e| e.baseline.is_some()) {
+                format!("gain in {what}")
+            } else {
+                format!("mean {what}")
+            };
+            let chart = DotChart {
+                title: format!("{} ({} scale, {model})", self.title, self.scale),
+                x_label: dots.x_label.clone(),
+                y_label: y_label.clone(),
+                values: values.clone(),
+                reference: reference.clone(),
+            };
+            let svg = chart.svg()?;
+            write_atomic(&out.join("dots.svg"), svg.as_bytes())?;
+            chart.write_png(&out.join("dots.png"))?;
+            write_atomic(&out.join("dots.csv"), dots_csv(&values).as_bytes())?;
+            let t = dots_table(&values, &y_label);
+            let _ = write!(
+                md,
+                "## One value per setting ({})\n\nEach seed's {what} averaged over the data-usage points that the run's most advanced seed finished (points averaged), then mean ± sample std over the seeds that finished them all{}.\n\n{t}\n![one value per setting](dots.svg)\n\n",
+                dots.x_label,
+                reference.as_ref().map_or(String::new(), |(n, v)| format!(
+                    "; dashed line: {n} ({v:.2})"
+                ))
+            );
+            let _ = write!(
+                figures,
+                "<h2>One value per setting ({})</h2>\n{}\n<figure>{svg}</figure>\n",
+                html_escape(&dots.x_label),
+                html_table(&t)
+            );
+        }
+        if self.loss {
+            let (chart, csv, t) = loss_curves(&self.title, &self.scale, &model, run_dirs)?;
+            let svg = chart.svg()?;
+            write_atomic(&out.join("loss.svg"), svg.as_bytes())?;
+            chart.write_png(&out.join("loss.png"))?;
+            write_atomic(&out.join("loss-curves.csv"), csv.as_bytes())?;
+            let _ = write!(
+                md,
+                "## Dev loss per epoch\n\nMean word-level cross-entropy on the dev split after every epoch of the first round, mean ± std over seeds (data: `loss-curves.csv`).\n\n{t}\n![dev loss per epoch](loss.svg)\n\n"
+            );
+            let _ = write!(
+                figures,
+                "<h2>Dev loss per epoch</h2>\n{}\n<figure>{svg}</figure>\n",
+                html_table(&t)
+            );
+        }
         let comparison = if self.paper.is_empty() {
             String::new()
         } else {
@@ -317,12 +469,13 @@ impl LearningReport {
             "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{0}</title>\n<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}</style></head><body>\n<h1>{0}</h1>\n",
             html_escape(&self.title)
         );
-        let body = md
-            .lines()
-            .skip(2)
-            .take_while(|l| !l.starts_with("| labeled"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let body = md_to_html(
+            &md.lines()
+                .skip(2)
+                .take_while(|l| !l.starts_with("| labeled"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
         let mut extra = String::new();
         if !comparison.is_empty() {
             let _ = write!(
@@ -340,8 +493,7 @@ impl LearningReport {
         }
         let _ = write!(
             html,
-            "<pre>{}</pre>\n{}\n<figure>{svg}</figure>\n{extra}<pre>{}</pre>\n</body></html>\n",
-            html_escape(&body),
+            "{body}\n{}\n<figure>{svg}</figure>\n{figures}{extra}<pre>{}</pre>\n</body></html>\n",
             html_table(&table),
             html_escape(&prov.to_markdown())
         );

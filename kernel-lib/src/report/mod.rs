@@ -1,6 +1,7 @@
 //! Reports written by runs into `reports/<item>/`: Markdown, CSV and the provenance every
 //! report states (git commit, crate version, device, threads, data hashes).
 
+pub mod case_study;
 pub mod charts;
 pub mod datasets;
 pub mod index;
@@ -8,6 +9,7 @@ pub mod learning;
 pub mod notebook;
 pub mod paper;
 pub mod scorer;
+pub mod sweep;
 
 use std::path::Path;
 use std::process::Command;

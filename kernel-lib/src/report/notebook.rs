@@ -35,6 +35,7 @@ use crate::experiment::{AugmentConfig, Experiment, ExperimentConfig, Progress, R
 use crate::report::learning::LearningReport;
 use crate::report::paper::{PaperCurve, for_runs};
 use crate::report::repo_root;
+use crate::report::sweep::Dots;
 
 /// How much a notebook computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,6 +136,10 @@ pub struct Item {
     /// The runs executed at the quick scale (all when `None`), for items whose runs differ
     /// only in sizes that the quick scale shrinks to the same thing.
     pub quick_runs: Option<Vec<String>>,
+    /// One value per run as a dot chart (sweeps, ablations, gains).
+    pub dots: Option<Dots>,
+    /// Dev-loss curves per epoch (LADA Fig. 3).
+    pub loss: bool,
 }
 
 impl Item {
@@ -153,6 +158,8 @@ impl Item {
             dev: false,
             groups: Vec::new(),
             quick_runs: None,
+            dots: None,
+            loss: false,
         };
         for r in &item.runs {
             let p = item.config_path(r);
@@ -214,6 +221,35 @@ impl Item {
             (Some(q), Scale::Quick) => self.runs.iter().filter(|r| q.contains(r)).collect(),
             _ => self.runs.iter().collect(),
         }
+    }
+
+    /// Adds a dot chart of one value per setting (see [`crate::report::sweep`]): each entry's
+    /// run must be one of the item's runs.
+    ///
+    /// # Errors
+    /// An entry (or baseline, or reference) naming a run the item does not have.
+    pub fn with_dots(mut self, dots: Dots) -> Result<Self> {
+        let named = dots
+            .entries
+            .iter()
+            .flat_map(|e| std::iter::once(&e.run).chain(e.baseline.as_ref()))
+            .chain(dots.reference.as_ref());
+        for r in named {
+            if !self.runs.contains(r) {
+                return Err(Error::config(
+                    "dots",
+                    format!("`{r}` is not one of the item's runs {:?}", self.runs),
+                ));
+            }
+        }
+        self.dots = Some(dots);
+        Ok(self)
+    }
+
+    /// Adds the dev-loss curves per epoch of the runs' first round.
+    pub fn loss_curves(mut self) -> Self {
+        self.loss = true;
+        self
     }
 
     /// Reports dev F1 (the paper's numbers are validation F1).
@@ -345,6 +381,8 @@ impl Item {
             paper: self.paper.clone(),
             notes: self.notes.clone(),
             groups: self.groups.clone(),
+            dots: self.dots.clone(),
+            loss: self.loss,
         };
         report.write(&dirs, &out)?;
         ItemReport::read(&out)
