@@ -19,6 +19,7 @@ if [ ${#names[@]} -eq 0 ]; then
       lada-conll-5-subtoken-outside lada-conll-5-inter-mu-0.0 lada-conll-5-inter-mu-0.3
       lada-conll-5-inter-mu-0.7 lada-conll-5-inter-mu-1.0)
   done
+  names+=(lada-conll-full-base lada-conll-full-intra lada-conll-full-inter)
 fi
 for n in "${names[@]}"; do
   ./target/release/seqlab run "notebooks/configs/$n.toml" --out "${SEQLAB_RUNS:-runs}/$n"
