@@ -547,8 +547,7 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
 }
 
 fn augment(args: &AugmentArgs) -> Result<()> {
-    use seqlab::augment::seqmix::{DiscriminatorConfig, SeqMix, SeqMixConfig};
-    use seqlab::train::TrainItem;
+    use seqlab::augment::seqmix::{DiscriminatorConfig, SeqMixConfig};
     let mut cfg: SeqMixConfig = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -576,25 +575,15 @@ fn augment(args: &AugmentArgs) -> Result<()> {
     if args.no_filter {
         cfg.discriminator = DiscriminatorConfig::None;
     }
-    let corpus = corpora::load_corpus(args.data, &corpora::data_dir())?;
-    let batch_set = corpus.train.subset(&args.subset)?;
-    let labels = corpus.vocab();
-    let batch = batch_set
-        .sentences
-        .iter()
-        .map(|s| TrainItem::from_sentence(s, &labels))
-        .collect::<Result<Vec<_>>>()?;
-    let reference = corpus
-        .train
-        .sentences
-        .iter()
-        .map(|s| s.tokens.join(" "))
-        .collect();
     let device = seqlab::model::device(args.gpu)?;
-    let model = args.model.clone().unwrap_or_else(default_model);
-    let mut seqmix = SeqMix::new(cfg, &model, labels, reference, None, &device)?
-        .with_ppl_cache(corpora::data_dir().join("ppl"));
-    let g = seqmix.generate(&batch, None, &mut seqlab::rng::seeded(args.seed))?;
+    let study = seqlab::report::case_study::CaseStudy {
+        corpus: args.data,
+        subset: args.subset,
+        config: cfg,
+        seed: args.seed,
+        encoder: args.model.clone().unwrap_or_else(default_model),
+    };
+    let (seqmix, g, batch) = study.generate(&device)?;
     let mut lines = String::new();
     for c in &g.cases {
         lines.push_str(&serde_json::to_string(c).expect("records serialize"));
@@ -610,7 +599,7 @@ fn augment(args: &AugmentArgs) -> Result<()> {
         seqmix.config().variant,
         s.accepted,
         s.target,
-        batch.len(),
+        batch,
         s.pairs_available,
         s.pairs_tried,
         s.no_token,

@@ -198,10 +198,12 @@ pub fn markdown_table(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(policy: &str, seed: u64, round: usize, f1: f64) -> RoundRow {
+    /// A round row with only its policy, seed, round, size and test F1 set (also used by the
+    /// report tests).
+    pub(crate) fn row(policy: &str, seed: u64, round: usize, f1: f64) -> RoundRow {
         RoundRow {
             policy: policy.into(),
             seed,

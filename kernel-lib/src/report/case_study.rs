@@ -15,7 +15,8 @@ use crate::augment::seqmix::{CaseRecord, DiscriminatorConfig, SeqMix, SeqMixConf
 use crate::data::{CorpusName, Subset, corpora};
 use crate::error::{Error, Result};
 use crate::files::write_atomic;
-use crate::report::{Provenance, charts};
+use crate::report::Provenance;
+use crate::report::charts::{self, Figure};
 use crate::train::TrainItem;
 
 /// What to generate from.
@@ -59,18 +60,21 @@ impl CaseStudy {
         }
     }
 
-    /// Generates and picks the case to show: a pair whose two generated sentences got
-    /// different verdicts (as in the paper's figure), else a pair with both scored, else the
-    /// first candidate.
+    /// Runs the generation on the CPU or `device`: the SeqMix augmenter (returned for its
+    /// discriminator's bounds), what it generated, and the size of the parents' batch.
     ///
     /// # Errors
     /// Missing data or models, or a generation failure.
-    pub fn run(&self) -> Result<CaseReport> {
+    pub fn generate(
+        &self,
+        device: &candle_core::Device,
+    ) -> Result<(SeqMix, crate::augment::seqmix::Generation, usize)> {
         self.config.check()?;
         let corpus = corpora::load_corpus(self.corpus, &corpora::data_dir())?;
-        let batch_set = corpus.train.subset(&self.subset)?;
         let labels = corpus.vocab();
-        let batch = batch_set
+        let batch = corpus
+            .train
+            .subset(&self.subset)?
             .sentences
             .iter()
             .map(|s| TrainItem::from_sentence(s, &labels))
@@ -81,17 +85,27 @@ impl CaseStudy {
             .iter()
             .map(|s| s.tokens.join(" "))
             .collect();
-        let device = candle_core::Device::Cpu;
         let mut seqmix = SeqMix::new(
             self.config.clone(),
             &self.encoder,
             labels,
             reference,
             None,
-            &device,
+            device,
         )?
         .with_ppl_cache(corpora::data_dir().join("ppl"));
         let g = seqmix.generate(&batch, None, &mut crate::rng::seeded(self.seed))?;
+        Ok((seqmix, g, batch.len()))
+    }
+
+    /// Generates on the CPU and picks the case to show: a pair whose two generated sentences
+    /// got different verdicts (as in the paper's figure), else a pair with both scored, else
+    /// the first candidate.
+    ///
+    /// # Errors
+    /// Missing data or models, or a generation failure.
+    pub fn run(&self) -> Result<CaseReport> {
+        let (seqmix, g, batch) = self.generate(&candle_core::Device::Cpu)?;
         let bounds = seqmix.discriminator().bounds();
         let lm = seqmix.discriminator().lm_name().unwrap_or_default();
         let same_pair = |a: &CaseRecord, b: &CaseRecord| {
@@ -118,8 +132,7 @@ impl CaseStudy {
             .cloned()
             .ok_or_else(|| {
                 Error::Model(format!(
-                    "no candidate generated from {} sentences: use a larger batch",
-                    batch.len()
+                    "no candidate generated from {batch} sentences: use a larger batch"
                 ))
             })?;
         Ok(CaseReport {
@@ -130,7 +143,7 @@ impl CaseStudy {
             bounds,
             lm,
             config: self.config.clone(),
-            batch: batch.len(),
+            batch,
         })
     }
 }
@@ -195,6 +208,19 @@ fn html_table(md: &str) -> String {
     h + "</table>\n"
 }
 
+/// The words and tags of parent `p`'s mixed window.
+fn parent_window(c: &CaseRecord, p: usize) -> Vec<(String, String)> {
+    (0..c.len)
+        .map(|k| {
+            let i = c.windows[p] + k;
+            (
+                c.parents[p].get(i).cloned().unwrap_or_default(),
+                c.parent_tags[p].get(i).cloned().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 impl CaseReport {
     /// The tables and the figure as HTML.
     ///
@@ -227,21 +253,12 @@ impl CaseReport {
             return md;
         };
         let start = c.windows[c.frame];
-        for k in 0..c.len {
-            let w = |p: usize| {
-                let i = c.windows[p] + k;
-                format!(
-                    "{} / {}",
-                    c.parents[p].get(i).map_or("", String::as_str),
-                    c.parent_tags[p].get(i).map_or("", String::as_str)
-                )
-            };
+        let (a, b) = (parent_window(c, 0), parent_window(c, 1));
+        for (k, ((wa, ta), (wb, tb))) in a.iter().zip(&b).enumerate() {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {wa} / {ta} | {wb} / {tb} | {} | {} | {} |",
                 k + 1,
-                w(0),
-                w(1),
                 c.tokens.get(start + k).map_or("–", String::as_str),
                 soft(c, start + k),
                 c.tags.get(start + k).map_or("", String::as_str)
@@ -272,110 +289,6 @@ impl CaseReport {
         md
     }
 
-    /// The figure: the two parents' windows, λ and the generated window, with tags.
-    ///
-    /// # Errors
-    /// A drawing failure.
-    pub fn svg(&self) -> Result<String> {
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (860, 300)).into_drawing_area();
-            self.draw(root)?;
-        }
-        Ok(out)
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: DrawingArea<DB, plotters::coord::Shift>,
-    ) -> Result<()> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Model(format!("chart: {e}"));
-        charts::register();
-        root.fill(&WHITE).map_err(err)?;
-        let Some(c) = self.cases.first() else {
-            return root.present().map_err(err);
-        };
-        let font = ("sans-serif", 15).into_font();
-        let small = ("sans-serif", 12).into_font();
-        let title = format!(
-            "SeqMix Fig. 5 (CoNLL-03): sub-sequence mixup, s = {}, λ = {:.2}",
-            c.len, c.lambda
-        );
-        root.draw(&Text::new(title, (12, 10), ("sans-serif", 17).into_font()))
-            .map_err(err)?;
-        let rows: [(&str, Vec<(String, String)>); 3] = [
-            (
-                "parent 1",
-                (0..c.len)
-                    .map(|k| {
-                        let i = c.windows[0] + k;
-                        (c.parents[0][i].clone(), c.parent_tags[0][i].clone())
-                    })
-                    .collect(),
-            ),
-            (
-                "parent 2",
-                (0..c.len)
-                    .map(|k| {
-                        let i = c.windows[1] + k;
-                        (c.parents[1][i].clone(), c.parent_tags[1][i].clone())
-                    })
-                    .collect(),
-            ),
-            (
-                "generated",
-                (0..c.len)
-                    .map(|k| {
-                        let i = c.windows[c.frame] + k;
-                        (c.tokens.get(i).cloned().unwrap_or_default(), soft(c, i))
-                    })
-                    .collect(),
-            ),
-        ];
-        let col = 230;
-        for (r, (name, cells)) in rows.iter().enumerate() {
-            let y = 50 + 62 * r as i32;
-            root.draw(&Text::new(name.to_string(), (12, y + 12), font.clone()))
-                .map_err(err)?;
-            for (k, (word, tag)) in cells.iter().enumerate() {
-                let x = 110 + col * k as i32;
-                let fill = if r == 2 {
-                    RGBColor(255, 235, 205)
-                } else {
-                    RGBColor(225, 238, 250)
-                };
-                root.draw(&Rectangle::new(
-                    [(x, y), (x + col - 12, y + 50)],
-                    fill.filled(),
-                ))
-                .map_err(err)?;
-                root.draw(&Text::new(word.clone(), (x + 8, y + 6), font.clone()))
-                    .map_err(err)?;
-                root.draw(&Text::new(tag.clone(), (x + 8, y + 29), small.clone()))
-                    .map_err(err)?;
-            }
-        }
-        let ppl: Vec<String> = self
-            .cases
-            .iter()
-            .map(|x| {
-                format!(
-                    "sentence {}: PPL {} ({})",
-                    x.frame + 1,
-                    x.perplexity.map_or("–".into(), |p| format!("{p:.0}")),
-                    if x.accepted { "accepted" } else { "rejected" }
-                )
-            })
-            .collect();
-        root.draw(&Text::new(
-            format!("{}; {}", self.lm, ppl.join("; ")),
-            (12, 250),
-            small.clone(),
-        ))
-        .map_err(err)?;
-        root.present().map_err(err)
-    }
-
     /// Writes `out/{index.md, index.html, case.svg, case.png, cases.jsonl, config.json}`.
     ///
     /// # Errors
@@ -384,15 +297,7 @@ impl CaseReport {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         let svg = self.svg()?;
         write_atomic(&out.join("case.svg"), svg.as_bytes())?;
-        {
-            let tmp = out.join(format!("case.tmp-{}.png", std::process::id()));
-            {
-                let root = BitMapBackend::new(&tmp, (860, 300)).into_drawing_area();
-                self.draw(root)?;
-            }
-            let dst = out.join("case.png");
-            std::fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
-        }
+        self.write_png(&out.join("case.png"))?;
         let mut jsonl = String::new();
         for c in &self.all {
             jsonl.push_str(&serde_json::to_string(c).map_err(|e| Error::Model(e.to_string()))?);
@@ -442,5 +347,86 @@ impl CaseReport {
             t = esc(title)
         );
         write_atomic(&out.join("index.html"), html.as_bytes())
+    }
+}
+
+/// The figure: the two parents' windows, λ and the generated window, with tags and the
+/// perplexity verdicts.
+impl Figure for CaseReport {
+    fn size(&self) -> (u32, u32) {
+        (860, 300)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<()> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Model(format!("chart: {e}"));
+        charts::register();
+        root.fill(&WHITE).map_err(err)?;
+        let Some(c) = self.cases.first() else {
+            return root.present().map_err(err);
+        };
+        let font = ("sans-serif", 15).into_font();
+        let small = ("sans-serif", 12).into_font();
+        let title = format!(
+            "SeqMix Fig. 5 (CoNLL-03): sub-sequence mixup, s = {}, λ = {:.2}",
+            c.len, c.lambda
+        );
+        root.draw(&Text::new(title, (12, 10), ("sans-serif", 17).into_font()))
+            .map_err(err)?;
+        let generated = (0..c.len)
+            .map(|k| {
+                let i = c.windows[c.frame] + k;
+                (c.tokens.get(i).cloned().unwrap_or_default(), soft(c, i))
+            })
+            .collect();
+        let rows: [(&str, Vec<(String, String)>); 3] = [
+            ("parent 1", parent_window(c, 0)),
+            ("parent 2", parent_window(c, 1)),
+            ("generated", generated),
+        ];
+        let col = 230;
+        for (r, (name, cells)) in rows.iter().enumerate() {
+            let y = 50 + 62 * r as i32;
+            root.draw(&Text::new(name.to_string(), (12, y + 12), font.clone()))
+                .map_err(err)?;
+            for (k, (word, tag)) in cells.iter().enumerate() {
+                let x = 110 + col * k as i32;
+                let fill = if r == 2 {
+                    RGBColor(255, 235, 205)
+                } else {
+                    RGBColor(225, 238, 250)
+                };
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + col - 12, y + 50)],
+                    fill.filled(),
+                ))
+                .map_err(err)?;
+                root.draw(&Text::new(word.clone(), (x + 8, y + 6), font.clone()))
+                    .map_err(err)?;
+                root.draw(&Text::new(tag.clone(), (x + 8, y + 29), small.clone()))
+                    .map_err(err)?;
+            }
+        }
+        let ppl: Vec<String> = self
+            .cases
+            .iter()
+            .map(|x| {
+                format!(
+                    "sentence {}: PPL {} ({})",
+                    x.frame + 1,
+                    x.perplexity.map_or("–".into(), |p| format!("{p:.0}")),
+                    if x.accepted { "accepted" } else { "rejected" }
+                )
+            })
+            .collect();
+        root.draw(&Text::new(
+            format!("{}; {}", self.lm, ppl.join("; ")),
+            (12, 250),
+            small.clone(),
+        ))
+        .map_err(err)?;
+        root.present().map_err(err)
     }
 }

@@ -7,7 +7,7 @@
 //! its colour in every figure ([`color_for`]); random sampling is always grey.
 //!
 //! ```
-//! use seqlab::report::charts::{Chart, Series};
+//! use seqlab::report::charts::{Chart, Figure, Series};
 //! let chart = Chart {
 //!     title: "CoNLL-2003, MiniLM, 3 seeds".into(),
 //!     x_label: "labeled sentences".into(),
@@ -121,7 +121,7 @@ pub(crate) fn register() {
     });
 }
 
-fn chart_err(e: impl std::fmt::Display) -> Error {
+pub(crate) fn chart_err(e: impl std::fmt::Display) -> Error {
     Error::Model(format!("chart: {e}"))
 }
 
@@ -148,11 +148,62 @@ impl Chart {
         ((x0 - dx, x1 + dx), (y0 - dy, y1 + dy))
     }
 
-    /// Draws the chart on any plotters backend.
+    /// Shows the chart inline in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        match self.svg() {
+            Ok(svg) => {
+                println!("EVCXR_BEGIN_CONTENT text/html\n<div>{svg}</div>\nEVCXR_END_CONTENT")
+            }
+            Err(e) => println!("{e}"),
+        }
+    }
+}
+
+/// A figure drawn by one function on any plotters backend, so that the SVG shown inline in a
+/// notebook or an HTML report and the PNG beside it are the same drawing.
+pub trait Figure {
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    /// Draws the figure.
     ///
     /// # Errors
     /// A drawing failure.
-    pub fn draw<DB: DrawingBackend>(
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, plotters::coord::Shift>)
+    -> Result<()>;
+
+    /// The figure as an SVG document.
+    ///
+    /// # Errors
+    /// A drawing failure.
+    fn svg(&self) -> Result<String> {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, self.size()).into_drawing_area();
+            self.draw(root)?;
+        }
+        Ok(out)
+    }
+
+    /// Writes the figure as a PNG file (drawn into a temporary file beside it, then renamed
+    /// into place).
+    ///
+    /// # Errors
+    /// A drawing or file failure.
+    fn write_png(&self, path: &Path) -> Result<()> {
+        let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
+        {
+            let root = BitMapBackend::new(&tmp, self.size()).into_drawing_area();
+            self.draw(root)?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    }
+}
+
+impl Figure for Chart {
+    fn draw<DB: DrawingBackend>(
         &self,
         root: DrawingArea<DB, plotters::coord::Shift>,
     ) -> Result<()> {
@@ -225,42 +276,5 @@ impl Chart {
             .draw()
             .map_err(chart_err)?;
         root.present().map_err(chart_err)
-    }
-
-    /// The chart as an SVG document.
-    ///
-    /// # Errors
-    /// A drawing failure.
-    pub fn svg(&self) -> Result<String> {
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-            self.draw(root)?;
-        }
-        Ok(out)
-    }
-
-    /// Writes the chart as a PNG file.
-    ///
-    /// # Errors
-    /// A drawing or file failure.
-    pub fn write_png(&self, path: &Path) -> Result<()> {
-        // Drawn into a temporary file beside the target, then renamed into place.
-        let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
-        {
-            let root = BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area();
-            self.draw(root)?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    }
-
-    /// Shows the chart inline in an evcxr notebook.
-    pub fn evcxr_display(&self) {
-        match self.svg() {
-            Ok(svg) => {
-                println!("EVCXR_BEGIN_CONTENT text/html\n<div>{svg}</div>\nEVCXR_END_CONTENT")
-            }
-            Err(e) => println!("{e}"),
-        }
     }
 }

@@ -54,6 +54,23 @@ impl Entry {
     }
 }
 
+/// The body rows (trimmed cells, at least `min_cells`) of the pipe table whose header line
+/// starts with `header`.
+fn table_rows<'a>(text: &'a str, header: &str, min_cells: usize) -> Vec<Vec<&'a str>> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| c.len() >= min_cells && !c[0].starts_with("---"))
+        .collect()
+}
+
 /// Reads one `index.md`.
 pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
     let text = std::fs::read_to_string(index).map_err(|e| Error::io(index, e))?;
@@ -76,57 +93,22 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
             Some(rest[..end].trim().to_string())
         })
         .unwrap_or_else(|| "-".into());
-    let partial = text.contains("**Partial:**");
+    let mut partial = text.contains("**Partial:**");
     let (mut deltas, mut missing) = (Vec::new(), 0);
-    let mut in_cmp = false;
-    for l in text.lines() {
-        if l.starts_with("| method (paper's name)") {
-            in_cmp = true;
-            continue;
-        }
-        if in_cmp {
-            if !l.starts_with('|') {
-                in_cmp = false;
-                continue;
-            }
-            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
-            if cells.len() < 7 || cells[0].starts_with("---") {
-                continue;
-            }
-            match cells[6].parse::<f64>() {
-                Ok(d) => deltas.push(d),
-                Err(_) => missing += 1,
-            }
-        }
+    let mut count = |delta: &str| match delta.parse::<f64>() {
+        Ok(d) => deltas.push(d),
+        Err(_) => missing += 1,
+    };
+    let comparison = table_rows(&text, "| method (paper's name)", 7);
+    for cells in &comparison {
+        count(cells[6]);
     }
     // A dot table (one value per setting): a setting not run yet makes the report partial;
     // its paper column is compared only where no comparison table did it already.
-    let mut partial = partial;
-    let has_cmp = !deltas.is_empty() || missing > 0;
-    let mut in_dots = false;
-    for l in text.lines() {
-        if l.starts_with("| setting | run |") {
-            in_dots = true;
-            continue;
-        }
-        if in_dots {
-            if !l.starts_with('|') {
-                in_dots = false;
-                continue;
-            }
-            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
-            if cells.len() < 6 || cells[0].starts_with("---") {
-                continue;
-            }
-            if cells[2] == "not run yet" {
-                partial = true;
-            }
-            if !has_cmp && cells[4] != "–" {
-                match cells[5].parse::<f64>() {
-                    Ok(d) => deltas.push(d),
-                    Err(_) => missing += 1,
-                }
-            }
+    for cells in table_rows(&text, "| setting | run |", 6) {
+        partial |= cells[2] == "not run yet";
+        if comparison.is_empty() && cells[4] != "–" {
+            count(cells[5]);
         }
     }
     Ok(Entry {

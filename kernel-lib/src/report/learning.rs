@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::experiment::{ExperimentConfig, Results, RoundRow, learning_curve, markdown_table};
 use crate::files::write_atomic;
-use crate::report::charts::{Chart, Series};
+use crate::report::charts::{Chart, Figure, Series};
 use crate::report::paper::{PaperCurve, Split};
 use crate::report::sweep::{DotChart, Dots, dots_csv, dots_table};
 use crate::report::{Provenance, repo_relative};

@@ -10,6 +10,7 @@
 //! count, so that a seed in progress does not pull the average towards early rounds.
 //!
 //! ```
+//! use seqlab::report::charts::Figure;
 //! use seqlab::report::sweep::{DotChart, DotValue};
 //! let v = |label: &str, mean, paper| DotValue {
 //!     label: label.into(), run: label.into(), n: 3, rounds: 6, mean, std: 0.4, paper,
@@ -27,14 +28,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::experiment::{Results, RoundRow};
 use crate::metrics::stats::summarize;
-use crate::report::charts::color_for;
+use crate::report::charts::{Figure, chart_err, color_for};
 
 /// One setting of a sweep: the run that measured it and how it is shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,8 +218,15 @@ pub fn dots_table(values: &[DotValue], what: &str) -> String {
 /// The CSV of dot values.
 pub fn dots_csv(values: &[DotValue]) -> String {
     let mut out = String::from("setting,run,n,points,mean,std,paper\n");
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for v in values {
-        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let measured = |x: f64| {
+            if v.n > 0 {
+                format!("{x:.4}")
+            } else {
+                String::new()
+            }
+        };
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{}",
@@ -227,16 +234,8 @@ pub fn dots_csv(values: &[DotValue]) -> String {
             q(&v.run),
             v.n,
             v.rounds,
-            if v.n > 0 {
-                format!("{:.4}", v.mean)
-            } else {
-                String::new()
-            },
-            if v.n > 0 {
-                format!("{:.4}", v.std)
-            } else {
-                String::new()
-            },
+            measured(v.mean),
+            measured(v.std),
             v.paper.map_or(String::new(), |p| format!("{p:.2}"))
         );
     }
@@ -259,13 +258,6 @@ pub struct DotChart {
     pub reference: Option<(String, f64)>,
 }
 
-const WIDTH: u32 = 760;
-const HEIGHT: u32 = 460;
-
-fn chart_err(e: impl std::fmt::Display) -> Error {
-    Error::Model(format!("chart: {e}"))
-}
-
 impl DotChart {
     fn y_range(&self) -> (f64, f64) {
         let mut ys: Vec<f64> = Vec::new();
@@ -286,12 +278,10 @@ impl DotChart {
         let pad = (hi - lo).max(1.0) * 0.12;
         (lo - pad, hi + 3.0 * pad)
     }
+}
 
-    /// Draws the chart on any plotters backend.
-    ///
-    /// # Errors
-    /// A drawing failure.
-    pub fn draw<DB: DrawingBackend>(
+impl Figure for DotChart {
+    fn draw<DB: DrawingBackend>(
         &self,
         root: DrawingArea<DB, plotters::coord::Shift>,
     ) -> Result<()> {
@@ -393,32 +383,6 @@ impl DotChart {
             .map_err(chart_err)?;
         root.present().map_err(chart_err)
     }
-
-    /// The chart as an SVG document.
-    ///
-    /// # Errors
-    /// A drawing failure.
-    pub fn svg(&self) -> Result<String> {
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-            self.draw(root)?;
-        }
-        Ok(out)
-    }
-
-    /// Writes the chart as a PNG file (drawn beside it, then renamed into place).
-    ///
-    /// # Errors
-    /// A drawing or file failure.
-    pub fn write_png(&self, path: &Path) -> Result<()> {
-        let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
-        {
-            let root = BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area();
-            self.draw(root)?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    }
 }
 
 #[cfg(test)]
@@ -426,24 +390,7 @@ mod tests {
     use super::*;
 
     fn row(seed: u64, round: usize, f1: f64) -> RoundRow {
-        RoundRow {
-            policy: "p".into(),
-            seed,
-            round,
-            labeled_sentences: 200 + 100 * round,
-            labeled_tokens: 0,
-            augmented: 0,
-            best_epoch: 1,
-            dev_f1: 0.0,
-            dev_weighted_f1: 0.0,
-            test_precision: 0.0,
-            test_recall: 0.0,
-            test_f1: f1,
-            test_weighted_f1: 0.0,
-            test_type_f1: Vec::new(),
-            train_seconds: 0.0,
-            seconds: 0.0,
-        }
+        crate::experiment::summary::tests::row("p", seed, round, f1)
     }
 
     fn results(name: &str, rows: Vec<RoundRow>) -> Results {
