@@ -46,7 +46,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 pub struct Provenance {
     /// `git rev-parse HEAD` of the seqlab checkout, or `unknown`.
     pub git_commit: String,
-    /// Whether tracked files had uncommitted changes.
+    /// Whether tracked files outside `reports/` and the notebooks had uncommitted changes.
     pub git_dirty: bool,
     /// seqlab's version.
     pub crate_version: String,
@@ -73,8 +73,18 @@ impl Provenance {
                 .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         };
         let commit = git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
-        let dirty =
-            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        // Outputs that runs write into the tree (reports, notebooks executed in place) do not
+        // make the code dirty.
+        let dirty = git(&[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)reports",
+            ":(exclude)notebooks/*.ipynb",
+        ])
+        .is_some_and(|s| !s.is_empty());
         Provenance {
             git_commit: commit,
             git_dirty: dirty,
