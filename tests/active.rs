@@ -290,26 +290,85 @@ fn lada_trains_in_the_loop_and_alone_reproducibly() {
 
 #[test]
 fn a_run_folder_copied_without_models_resumes_to_the_same_results() {
-    let s = Setup::new("\"nte\"", "warm-start");
-    run(&s, "whole");
-    // As if copied in the middle of seed 4: its last round is missing, and so are the models.
-    let copy = s.out("copy");
-    std::fs::create_dir_all(copy.join("seed-3")).unwrap();
-    std::fs::create_dir_all(copy.join("seed-4")).unwrap();
-    for f in ["config.json", "provenance.json"] {
-        std::fs::copy(s.out("whole").join(f), copy.join(f)).unwrap();
-    }
-    for (seed, rounds) in [("seed-3", 4), ("seed-4", 3)] {
-        for r in 0..rounds {
-            let f = format!("{seed}/round-{r:03}.json");
-            std::fs::copy(s.out("whole").join(&f), copy.join(&f)).unwrap();
+    for regime in ["warm-start", "retrain"] {
+        let s = Setup::new("\"nte\"", regime);
+        run(&s, "whole");
+        // As if copied in the middle of seed 4: its last round is missing, and so are the
+        // models. The model is trained again from the recorded rounds, which are kept as
+        // they are (a seed started again would rewrite them with new wall times).
+        let copy = s.out("copy");
+        std::fs::create_dir_all(copy.join("seed-3")).unwrap();
+        std::fs::create_dir_all(copy.join("seed-4")).unwrap();
+        for f in ["config.json", "provenance.json"] {
+            std::fs::copy(s.out("whole").join(f), copy.join(f)).unwrap();
+        }
+        let mut kept = Vec::new();
+        for (seed, rounds) in [("seed-3", 4), ("seed-4", 3)] {
+            for r in 0..rounds {
+                let f = format!("{seed}/round-{r:03}.json");
+                std::fs::copy(s.out("whole").join(&f), copy.join(&f)).unwrap();
+                kept.push((f.clone(), std::fs::read(copy.join(&f)).unwrap()));
+            }
+        }
+        Experiment::resume(&copy)
+            .unwrap()
+            .run_with(&mut Progress::quiet())
+            .unwrap();
+        assert_eq!(comparable(&s.out("whole")), comparable(&copy), "{regime}");
+        for (f, bytes) in kept {
+            assert_eq!(
+                std::fs::read(copy.join(&f)).unwrap(),
+                bytes,
+                "{regime}: {f}"
+            );
         }
     }
-    Experiment::resume(&copy)
+}
+
+#[test]
+fn a_folder_written_before_a_defaulted_field_existed_is_the_same_run() {
+    let s = Setup::new("\"nte\"", "warm-start");
+    run(&s, "whole");
+    // An older seqlab wrote config.json without `train.decode` (default: argmax).
+    let path = s.out("whole").join("config.json");
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let removed = cfg["train"].as_object_mut().unwrap().remove("decode");
+    assert!(removed.is_some());
+    std::fs::write(&path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
+    run(&s, "whole");
+    // A field that really differs is still refused.
+    cfg["train"]["epochs"] = serde_json::json!(3);
+    std::fs::write(&path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
+    let err = Experiment::from_config(s.config())
         .unwrap()
+        .with_output(s.out("whole"))
         .run_with(&mut Progress::quiet())
-        .unwrap();
-    assert_eq!(comparable(&s.out("whole")), comparable(&copy));
+        .unwrap_err();
+    assert!(err.to_string().contains("different configuration"), "{err}");
+}
+
+#[test]
+fn seeds_can_be_run_one_at_a_time() {
+    let s = Setup::new("\"random\"", "warm-start");
+    let whole = run(&s, "whole");
+    for seed in [4, 3] {
+        Experiment::from_config(s.config())
+            .unwrap()
+            .with_output(s.out("split"))
+            .with_seeds(&[seed])
+            .unwrap()
+            .run_with(&mut Progress::quiet())
+            .unwrap();
+    }
+    assert!(s.out("split").join("seed-3/round-003.json").is_file());
+    assert_eq!(comparable(&s.out("whole")), comparable(&s.out("split")));
+    assert_eq!(whole.rows.len(), 8);
+    let err = Experiment::from_config(s.config())
+        .unwrap()
+        .with_seeds(&[9])
+        .unwrap_err();
+    assert!(err.to_string().contains("seed 9 is not in"), "{err}");
 }
 
 #[test]

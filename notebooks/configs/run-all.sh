@@ -1,16 +1,54 @@
 #!/usr/bin/env bash
-# Every experiment grid of the repository, cheapest and most needed first: LADA at 5 %, the
-# active-learning policies, SeqMix's main comparison, then the studies and the larger LADA
-# settings. Every run resumes where it stopped, so rerunning this script continues the queue.
-# Results: runs/NAME/ (or $SEQLAB_RUNS/NAME/); snapshot-runs.sh copies finished rounds into
-# reports/runs/.
-# usage: [SEQLAB_RUNS=DIR] nohup bash notebooks/configs/run-all.sh > queue.log 2>&1 &
+# Every experiment grid of the repository, breadth first: the first seed of every setting
+# (most needed settings first: the SeqMix main comparison, LADA at 5 %, the active-learning
+# policies, then the studies and the larger settings), then the second seed of every
+# setting, and so on. A grid that spans several machines thus has a first value for every
+# setting early, and each further pass narrows the error bars.
+#
+# Every run resumes where it stopped, so rerunning this script continues the queue. A run
+# folder that is missing here but was snapshotted into reports/runs/NAME (snapshot-runs.sh)
+# is copied back first; seqlab then trains the unsaved model again from the recorded rounds.
+# Results: runs/NAME/ (or $SEQLAB_RUNS/NAME/).
+# usage: [SEQLAB_RUNS=DIR] nohup bash notebooks/configs/run-all.sh [PASS...] > queue.log 2>&1 &
+#   PASS: which seed of each config's list to run (default: 1 2 3 4 5)
 set -euo pipefail
-here="$(dirname "$0")"
-bash "$here/run-lada-grid.sh" lada-conll-5-base lada-conll-5-inter lada-conll-5-intra \
-  lada-conll-5-intra-inter lada-conll-5-semi-inter lada-conll-5-semi-intra
-bash "$here/run-conll-grid.sh" nte random lc
-bash "$here/run-seqmix-grid.sh" seqmix-sub seqmix-sub-corpus seqmix-whole seqmix-lc
-bash "$here/run-conll-grid.sh" qbc
-bash "$here/run-lada-grid.sh"
-bash "$here/run-seqmix-grid.sh"
+cd "$(dirname "$0")/../.."
+cargo build --release --locked --bin seqlab
+bash data/fetch.sh data/cache conll2003 estner wnut16 minilm smollm2 >/dev/null
+runs="${SEQLAB_RUNS:-runs}"
+names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-whole seqmix-lc
+  lada-conll-5-base lada-conll-5-inter lada-conll-5-intra lada-conll-5-intra-inter
+  lada-conll-5-semi-inter lada-conll-5-semi-intra
+  conll-random conll-lc conll-qbc
+  seqmix-disc-none seqmix-disc-500 seqmix-disc-1000 seqmix-disc-2000
+  seqmix-rate-0.4 seqmix-rate-0.6 seqmix-rate-0.8 seqmix-rate-1.0
+  seqmix-sub-policy-random seqmix-sub-policy-lc seqmix-sub-policy-qbc
+  lada-estner-5-base lada-estner-5-inter lada-estner-5-intra lada-estner-5-intra-inter
+  lada-estner-5-semi-inter lada-estner-5-semi-intra
+  lada-conll-5-subtoken-first lada-conll-5-subtoken-repeat lada-conll-5-subtoken-outside
+  lada-conll-5-inter-mu-0.0 lada-conll-5-inter-mu-0.3 lada-conll-5-inter-mu-0.7
+  lada-conll-5-inter-mu-1.0
+  seqmix-alpha-0.5 seqmix-alpha-1 seqmix-alpha-2 seqmix-alpha-4 seqmix-alpha-16
+  seqmix-window-3-2 seqmix-window-4-2 seqmix-window-4-3 seqmix-window-5-4 seqmix-window-6-3
+  seqmix-window-6-5
+  wnut-random wnut-lc wnut-nte wnut-qbc seqmix-wnut-sub seqmix-wnut-whole seqmix-wnut-lc
+  estner-random estner-lc estner-nte estner-qbc seqmix-estner-sub)
+for size in 10 30; do
+  for m in base intra inter intra-inter semi-intra semi-inter; do names+=("lada-conll-$size-$m"); done
+done
+names+=(lada-conll-full-base lada-conll-full-intra lada-conll-full-inter)
+passes=("$@")
+[ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
+for pass in "${passes[@]}"; do
+  for n in "${names[@]}"; do
+    cfg="notebooks/configs/$n.toml"
+    # The config's seed list, e.g. `seeds = [1, 2, 3]`; this pass takes its PASS-th entry.
+    seed=$(sed -n 's/^seeds *= *\[\(.*\)\].*/\1/p' "$cfg" | tr -d ' ' | awk -F, -v p="$pass" '{print $p}')
+    [ -n "$seed" ] || continue
+    if [ ! -d "$runs/$n" ] && [ -d "reports/runs/$n" ]; then
+      mkdir -p "$runs" && cp -r "reports/runs/$n" "$runs/$n"
+    fi
+    echo "== $(date -u +%FT%TZ) $n seed $seed"
+    ./target/release/seqlab run "$cfg" --out "$runs/$n" --seeds "$seed"
+  done
+done

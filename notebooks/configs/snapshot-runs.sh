@@ -2,7 +2,9 @@
 # Copies the finished rounds of run folders into reports/runs/NAME/ (configs, provenance, round
 # files, augmentation records, results tables; no models), so that long grids survive the
 # machine. To continue one elsewhere: cp -r reports/runs/NAME runs/NAME && seqlab resume runs/NAME
-# (a seed whose model was not copied starts again and comes out the same).
+# (run-all.sh does the copy itself). An unfinished seed's model is not copied: seqlab trains
+# it again from the recorded rounds (training only; queries, augmentation and evaluations are
+# read back) and checks the rebuilt model's dev F1 against the recorded one.
 # usage: bash notebooks/configs/snapshot-runs.sh RUN_DIR...
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

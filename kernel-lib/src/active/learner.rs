@@ -24,7 +24,7 @@ use crate::metrics::{Mode, Scores};
 use crate::rng::derived;
 use crate::train::{
     BatchLoss, Constraints, EpochLog, PlainLoss, Selection, Tagger, TaggerOptions, TrainConfig,
-    TrainItem, evaluate, fit, fit_with,
+    TrainItem, TrainReport, evaluate, fit, fit_with,
 };
 
 /// How the model is trained in each round.
@@ -260,6 +260,50 @@ impl<'a> ActiveLearner<'a> {
         Ok(())
     }
 
+    /// Re-applies finished rounds whose saved model is gone (a run folder copied without
+    /// models), training the model again: with warm starts every round's training is
+    /// repeated in order (each starts from the one before), with retraining only the last
+    /// round's. Queries, augmentation and evaluations are read from `done`, not repeated.
+    /// Every round's training draws from its own `(seed, round)` generators, so on CPU the
+    /// rebuilt model is the one the original run saved.
+    ///
+    /// Returns the rebuilt model's dev F1 and the F1 recorded for it, for the caller to
+    /// compare (they differ only when the device or the code changed in between).
+    ///
+    /// # Errors
+    /// Rounds out of order, queries the pool refuses, or training failures.
+    pub fn replay_retraining(
+        &mut self,
+        done: &[RoundResult],
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(f64, f64)> {
+        let Some(last) = done.last() else {
+            return Ok((0.0, 0.0));
+        };
+        for (k, r) in done.iter().enumerate() {
+            let current = self.tagger.take();
+            self.replay(std::slice::from_ref(r), current)?;
+            let is_last = k + 1 == done.len();
+            if is_last || self.setup.active.regime == Regime::WarmStart {
+                let (tagger, _) = self.train_round(r.round, log)?;
+                self.tagger = Some(tagger);
+            }
+        }
+        let s = self.setup;
+        let tagger = self
+            .tagger
+            .as_ref()
+            .ok_or_else(|| Error::Model("replay trained no model".into()))?;
+        let dev = evaluate(
+            tagger,
+            &s.dev,
+            s.eval_mode,
+            s.train.decode,
+            s.train.eval_batch_size,
+        )?;
+        Ok((ScoreSummary::from(&dev.scores).f1, last.dev.f1))
+    }
+
     /// The round [`ActiveLearner::step`] runs next.
     pub fn next_round(&self) -> usize {
         self.next
@@ -299,6 +343,66 @@ impl<'a> ActiveLearner<'a> {
             &s.device,
             rng,
         )
+    }
+
+    /// Trains round `round`'s model on the labeled set and every augmented sequence so far
+    /// (warm start: the current model, else a fresh one). Draws only from `(seed, round)`
+    /// generators, so the same round on the same sets gives the same model on CPU.
+    fn train_round(
+        &mut self,
+        round: usize,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(Tagger, TrainReport)> {
+        let s = self.setup;
+        let mut items: Vec<TrainItem> = self
+            .pool
+            .labeled()
+            .iter()
+            .map(|&i| self.item(i))
+            .collect::<Result<_>>()?;
+        items.extend(self.augmented.iter().cloned());
+        let tagger = match (s.active.regime, self.tagger.take()) {
+            (Regime::WarmStart, Some(t)) => t,
+            _ => self.new_tagger(&mut derived(self.seed, &[round as u64, RNG_INIT]))?,
+        };
+        log(&format!(
+            "round {round}: training on {} sentences + {} augmented",
+            self.pool.labeled().len(),
+            self.augmented.len()
+        ));
+        let mut rng = derived(self.seed, &[round as u64, RNG_TRAIN]);
+        // Dev is evaluated after every epoch only when it selects the epoch.
+        let dev_for_fit = (s.train.selection == Selection::DevF1).then_some(&s.dev);
+        let mut batch_loss: Box<dyn BatchLoss> = match &s.lada {
+            Some(c) => {
+                let mut lada = Lada::new(c.clone())?;
+                if let Some(semi) = &c.semi {
+                    // The last unlabeled sentences of the pool (their labels stay hidden).
+                    let pool = self.pool.unlabeled();
+                    let take = pool.len().min(semi.unlabeled);
+                    let unlabeled = pool[pool.len() - take..]
+                        .iter()
+                        .map(|&i| (i, s.train_data.sentences[i].tokens.clone()))
+                        .collect();
+                    lada = lada.with_unlabeled(unlabeled, self.seed);
+                }
+                Box::new(lada)
+            }
+            None => Box::new(PlainLoss),
+        };
+        let report = fit_with(
+            &tagger,
+            &items,
+            dev_for_fit,
+            &s.train,
+            &mut rng,
+            &mut |e| log(&e.to_string()),
+            batch_loss.as_mut(),
+        )?;
+        if let Some(line) = batch_loss.summary() {
+            log(&line);
+        }
+        Ok((tagger, report))
     }
 
     /// Trains `C − 1` committee members on bootstrap resamples of the labeled set.
@@ -427,50 +531,8 @@ impl<'a> ActiveLearner<'a> {
                 .augment(&new_items, &labeled, self.tagger.as_ref(), &mut rng)?;
         self.augmented.extend(new_augmented.iter().cloned());
         // 4. Train on L ∪ L*.
-        let mut items = labeled;
-        items.extend(self.augmented.iter().cloned());
-        let tagger = match (s.active.regime, self.tagger.take()) {
-            (Regime::WarmStart, Some(t)) => t,
-            _ => self.new_tagger(&mut derived(self.seed, &[round as u64, RNG_INIT]))?,
-        };
-        log(&format!(
-            "round {round}: training on {} sentences + {} augmented",
-            self.pool.labeled().len(),
-            self.augmented.len()
-        ));
         let t0 = Instant::now();
-        let mut rng = derived(self.seed, &[round as u64, RNG_TRAIN]);
-        // Dev is evaluated after every epoch only when it selects the epoch.
-        let dev_for_fit = (s.train.selection == Selection::DevF1).then_some(&s.dev);
-        let mut batch_loss: Box<dyn BatchLoss> = match &s.lada {
-            Some(c) => {
-                let mut lada = Lada::new(c.clone())?;
-                if let Some(semi) = &c.semi {
-                    // The last unlabeled sentences of the pool (their labels stay hidden).
-                    let pool = self.pool.unlabeled();
-                    let take = pool.len().min(semi.unlabeled);
-                    let unlabeled = pool[pool.len() - take..]
-                        .iter()
-                        .map(|&i| (i, s.train_data.sentences[i].tokens.clone()))
-                        .collect();
-                    lada = lada.with_unlabeled(unlabeled, self.seed);
-                }
-                Box::new(lada)
-            }
-            None => Box::new(PlainLoss),
-        };
-        let report = fit_with(
-            &tagger,
-            &items,
-            dev_for_fit,
-            &s.train,
-            &mut rng,
-            &mut |e| log(&e.to_string()),
-            batch_loss.as_mut(),
-        )?;
-        if let Some(line) = batch_loss.summary() {
-            log(&line);
-        }
+        let (tagger, report) = self.train_round(round, log)?;
         train_seconds += t0.elapsed().as_secs_f64();
         // 5. Evaluate.
         let dev = evaluate(

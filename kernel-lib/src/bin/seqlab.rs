@@ -51,11 +51,18 @@ enum Command {
         /// Run folder [default: runs/NAME].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run only these of the config's seeds now (comma-separated); the others stay for
+        /// a later call.
+        #[arg(long, value_delimiter = ',')]
+        seeds: Option<Vec<u64>>,
     },
     /// Continue a run that was interrupted, from its last finished round.
     Resume {
         /// The run folder (holds config.json).
         run_dir: PathBuf,
+        /// Continue only these of the config's seeds (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        seeds: Option<Vec<u64>>,
     },
     /// Test (or dev) F1 per data-usage point, mean ± std over seeds, of one or more run
     /// folders as a Markdown table; finished rounds only, so it also reads runs in progress.
@@ -371,11 +378,14 @@ fn main() -> ExitCode {
         }
         Command::Train(args) => train(&args),
         Command::Test(args) => test_tagger(&args),
-        Command::Run { config, out } => run_experiment(&config, out),
+        Command::Run { config, out, seeds } => run_experiment(&config, out, seeds),
         Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),
-        Command::Resume { run_dir } => {
-            seqlab::experiment::Experiment::resume(&run_dir).and_then(|e| finish_run(&e))
-        }
+        Command::Resume { run_dir, seeds } => seqlab::experiment::Experiment::resume(&run_dir)
+            .and_then(|e| match seeds {
+                Some(s) => e.with_seeds(&s),
+                None => Ok(e),
+            })
+            .and_then(|e| finish_run(&e)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -620,10 +630,13 @@ fn augment(args: &AugmentArgs) -> Result<()> {
     Ok(())
 }
 
-fn run_experiment(config: &Path, out: Option<PathBuf>) -> Result<()> {
+fn run_experiment(config: &Path, out: Option<PathBuf>, seeds: Option<Vec<u64>>) -> Result<()> {
     let mut exp = seqlab::experiment::Experiment::from_config(config)?;
     if let Some(dir) = out {
         exp = exp.with_output(dir);
+    }
+    if let Some(s) = seeds {
+        exp = exp.with_seeds(&s)?;
     }
     finish_run(&exp)
 }

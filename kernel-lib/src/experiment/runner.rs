@@ -55,6 +55,8 @@ pub struct RunProvenance {
 pub struct Experiment {
     cfg: ExperimentConfig,
     out: PathBuf,
+    /// Seeds this call runs (all of the config's when `None`).
+    only: Option<Vec<u64>>,
 }
 
 impl Experiment {
@@ -68,6 +70,7 @@ impl Experiment {
         Ok(Experiment {
             out: PathBuf::from("runs").join(&cfg.name),
             cfg,
+            only: None,
         })
     }
 
@@ -81,6 +84,7 @@ impl Experiment {
         Ok(Experiment {
             out: PathBuf::from("runs").join(&cfg.name),
             cfg,
+            only: None,
         })
     }
 
@@ -102,6 +106,7 @@ impl Experiment {
         Ok(Experiment {
             cfg,
             out: dir.to_path_buf(),
+            only: None,
         })
     }
 
@@ -109,6 +114,33 @@ impl Experiment {
     pub fn with_output(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out = dir.into();
         self
+    }
+
+    /// Runs only `seeds` of the config in this call; the others stay for a later call (a
+    /// grid can take the first seed of every setting before the second of any). Results
+    /// and summaries still hold every finished seed in the folder.
+    ///
+    /// # Errors
+    /// A seed the config does not list, or an empty list.
+    pub fn with_seeds(mut self, seeds: &[u64]) -> Result<Self> {
+        if seeds.is_empty() {
+            return Err(Error::config(
+                "--seeds",
+                "give at least one seed (or leave it out to run all)",
+            ));
+        }
+        if let Some(s) = seeds.iter().find(|s| !self.cfg.seeds.contains(s)) {
+            return Err(Error::config(
+                "--seeds",
+                format!(
+                    "seed {s} is not in the config's seeds {:?}; add it to the config's \
+                     `seeds` or choose among those",
+                    self.cfg.seeds
+                ),
+            ));
+        }
+        self.only = Some(seeds.to_vec());
+        Ok(self)
     }
 
     /// The run folder.
@@ -189,7 +221,11 @@ impl Experiment {
         let json = serde_json::to_string_pretty(&self.cfg).expect("config serializes");
         if path.is_file() {
             let old = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let same = serde_json::from_str::<serde_json::Value>(&old).ok()
+            // Read through the config type, so that a folder written before a field with a
+            // default existed still matches a config that leaves that field at its default.
+            let same = serde_json::from_str::<ExperimentConfig>(&old)
+                .ok()
+                .and_then(|c| serde_json::to_value(&c).ok())
                 == serde_json::from_str::<serde_json::Value>(&json).ok();
             if !same {
                 return Err(Error::config(
@@ -281,33 +317,44 @@ impl Experiment {
         };
         let total_rounds = self.cfg.active.rounds + 1;
         for &seed in &self.cfg.seeds {
-            let dir = self.out.join(format!("seed-{seed}"));
-            let mut done = read_rounds(&dir)?;
-            // A copied run folder carries no models: an unfinished seed then starts again
-            // (its rounds come out the same, since every draw is seeded).
-            if let Some(r) = done.last()
-                && done.len() < total_rounds
-                && !model_dir(&dir, r.round).is_dir()
-            {
-                progress.note(&format!(
-                    "seed {seed}: the model of round {} is missing; the seed starts again",
-                    r.round
-                ));
-                done.clear();
+            if self.only.as_ref().is_some_and(|o| !o.contains(&seed)) {
+                continue;
             }
-            let mut learner = ActiveLearner::new(&setup, seed, self.augmenter(&setup)?)?;
-            let last_model = done.last().map(|r| model_dir(&dir, r.round));
-            let finished_seed = done.len() >= total_rounds;
-            let tagger = match (&last_model, finished_seed) {
-                (Some(m), false) => Some(Tagger::load(m, &setup.device)?),
-                _ => None,
-            };
-            if finished_seed {
+            let dir = self.out.join(format!("seed-{seed}"));
+            let done = read_rounds(&dir)?;
+            if done.len() >= total_rounds {
                 progress.note(&format!("seed {seed}: all {total_rounds} rounds done"));
                 continue;
             }
-            learner.replay(&done, tagger)?;
-            if !done.is_empty() {
+            let mut learner = ActiveLearner::new(&setup, seed, self.augmenter(&setup)?)?;
+            if let Some(r) = done.last() {
+                let saved = model_dir(&dir, r.round);
+                if saved.is_dir() {
+                    learner.replay(&done, Some(Tagger::load(&saved, &setup.device)?))?;
+                } else {
+                    // A run folder copied without models: the model is trained again from
+                    // the recorded rounds (same generators, so the same model on CPU).
+                    progress.note(&format!(
+                        "seed {seed}: the model of round {} is not saved; training it again \
+                         from the {} recorded rounds",
+                        r.round,
+                        done.len()
+                    ));
+                    let (rebuilt, recorded) =
+                        learner.replay_retraining(&done, &mut |m| progress.message(m))?;
+                    progress.note(&format!(
+                        "seed {seed}: rebuilt model of round {}: dev F1 {:.4} (recorded {:.4}{})",
+                        r.round,
+                        rebuilt,
+                        recorded,
+                        if (rebuilt - recorded).abs() < 1e-9 {
+                            ", identical"
+                        } else {
+                            "; the device or code differs from the original run"
+                        }
+                    ));
+                    save_model_atomic(learner.tagger().expect("replay leaves a model"), &saved)?;
+                }
                 progress.note(&format!(
                     "seed {seed}: resuming at round {}",
                     learner.next_round()
