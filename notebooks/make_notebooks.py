@@ -114,6 +114,7 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace(
         """let item: Item = Item::new("seqmix-fig2-conll", "SeqMix Fig. 2 (CoNLL-03, NTE, test F1)",
     &["conll-nte", "seqmix-whole", "seqmix-sub", "seqmix-lc"])?
     .with_paper(paper::seqmix_app_table4())
+    .generated_words()
     .with_notes(&[
         "Encoder: all-MiniLM-L6-v2 (uncased, plus word-shape embeddings) instead of bert-base-cased; learning rate 1e-4, batch 16, 10 epochs per round with warm starts, the last epoch kept.",
         "Discriminator: SmolLM2-135M perplexity instead of GPT-2, with the range set by percentiles of the training sentences' perplexity (the paper's (0, 500) is a GPT-2 scale).",
@@ -223,6 +224,33 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES",
             "Gain: per seed, the mean over data-usage points of (mixup run − policy baseline) paired by seed and round; the paper's gains are from its text (section 4.2), QBC's is not given.",
         ])),
         "The paper states the gains for random, LC and NTE only; its figure also draws QBC.",
+        sweep=True,
+    ),
+    "seqmix_token_search": item_notebook(
+        "Beyond the papers: how SeqMix finds the generated word (CoNLL-03)",
+        "Sub-sequence mixup with NTE sampling, three ways to turn a mixed embedding into a word: "
+        "Eq. 7 (nearest row by L2) over the whole vocabulary, Eq. 7 over the words of the training "
+        "text, and the nearest row by cosine similarity over the whole vocabulary; each against "
+        "NTE without augmentation (same seeds, same rounds). The paper has no such table.",
+        """let item: Item = Item::new("seqmix-token-search", "SeqMix token search (CoNLL-03, NTE + sub-sequence mixup, test F1)",
+    &["conll-nte", "seqmix-sub", "seqmix-sub-corpus", "seqmix-sub-cosine"])?
+    .with_notes(&NOTES)
+    .with_dots(Dots {
+        x_label: "nearest token".into(),
+        entries: vec![
+            DotEntry::new("L2, vocabulary (Eq. 7)", "seqmix-sub").gain_over("conll-nte"),
+            DotEntry::new("L2, corpus words", "seqmix-sub-corpus").gain_over("conll-nte"),
+            DotEntry::new("cosine, vocabulary", "seqmix-sub-cosine").gain_over("conll-nte"),
+        ],
+        reference: None,
+    })?
+    .generated_words()
+    .quick_only(&["conll-nte", "seqmix-sub-cosine"]);
+println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES", notes(SEQMIX_NOTES + [
+            "Why: a mixed vector of two unrelated words is shorter than either parent, and by L2 its nearest rows in MiniLM's table are short, rarely trained ones (stray CJK, Bengali or phonetic characters); cosine similarity ignores the length. Each run's augment-RRR.jsonl records every generated word.",
+            "Gain: per seed, the mean over data-usage points of (mixup run − NTE) paired by seed and round.",
+        ])),
+        "The generated sentences of each run are in its `augment-RRR.jsonl` files (`reports/runs/NAME/seed-S/`).",
         sweep=True,
     ),
     "seqmix_table1": item_notebook(

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin seqlab
 bash data/fetch.sh data/cache conll2003 estner wnut16 minilm smollm2 >/dev/null
 runs="${SEQLAB_RUNS:-runs}"
-names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-whole seqmix-lc
+names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seqmix-lc
   lada-conll-5-base lada-conll-5-inter lada-conll-5-intra lada-conll-5-intra-inter
   lada-conll-5-semi-inter lada-conll-5-semi-intra
   conll-random conll-lc conll-qbc

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin seqlab
 bash data/fetch.sh data/cache conll2003 estner wnut16 minilm smollm2 >/dev/null
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-whole seqmix-lc seqmix-disc-none
+[ ${#names[@]} -gt 0 ] || names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seqmix-lc seqmix-disc-none
   seqmix-disc-500 seqmix-disc-1000 seqmix-disc-2000 seqmix-rate-0.4 seqmix-rate-0.6
   seqmix-rate-0.8 seqmix-rate-1.0 seqmix-sub-policy-random seqmix-sub-policy-lc seqmix-sub-policy-qbc
   seqmix-alpha-0.5 seqmix-alpha-1 seqmix-alpha-2 seqmix-alpha-4 seqmix-alpha-16 seqmix-window-3-2

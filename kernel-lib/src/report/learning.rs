@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{ExperimentConfig, Results, RoundRow, learning_curve, markdown_table};
 use crate::files::write_atomic;
 use crate::report::charts::{Chart, Figure, Series};
+use crate::report::generated::{GeneratedWords, generated_tables};
 use crate::report::paper::{PaperCurve, Split};
 use crate::report::sweep::{DotChart, Dots, dots_csv, dots_table};
 use crate::report::{Provenance, repo_relative};
@@ -36,6 +37,9 @@ pub struct LearningReport {
     /// Per-epoch dev-loss curves of the runs' first round (LADA Fig. 3): `loss.svg`,
     /// `loss-curves.csv`.
     pub loss: bool,
+    /// The words SeqMix generated in each run (a table of shares and examples,
+    /// `generated-words.csv`; [`crate::report::generated`]).
+    pub generated: bool,
 }
 
 impl LearningReport {
@@ -426,6 +430,26 @@ impl LearningReport {
                 "<h2>Dev loss per epoch</h2>\n{}\n<figure>{svg}</figure>\n",
                 html_table(&t)
             );
+        }
+        if self.generated {
+            let counts = runs
+                .iter()
+                .zip(run_dirs)
+                .map(|(r, d)| Ok((r.name.clone(), GeneratedWords::of_run(d)?)))
+                .collect::<Result<Vec<_>>>()?;
+            if let Some((t, examples, csv)) = generated_tables(&counts) {
+                write_atomic(&out.join("generated-words.csv"), csv.as_bytes())?;
+                let _ = write!(
+                    md,
+                    "## Generated words\n\nThe words of the mixed windows of every accepted sentence, all seeds and rounds (data: `generated-words.csv`; every candidate is in the runs' `augment-RRR.jsonl`). Latin letters: words whose letters are all ASCII; other scripts: a word with any other letter; numbers and punctuation are neither.\n\n{t}\nThe first accepted windows of each run:\n\n{examples}\n"
+                );
+                let _ = write!(
+                    figures,
+                    "<h2>Generated words</h2>\n{}\n<p>The first accepted windows of each run:</p>\n{}\n",
+                    html_table(&t),
+                    html_table(&examples)
+                );
+            }
         }
         let comparison = if self.paper.is_empty() {
             String::new()

@@ -4,6 +4,7 @@
 pub mod case_study;
 pub mod charts;
 pub mod datasets;
+pub mod generated;
 pub mod index;
 pub mod learning;
 pub mod notebook;

@@ -140,6 +140,8 @@ pub struct Item {
     pub dots: Option<Dots>,
     /// Dev-loss curves per epoch (LADA Fig. 3).
     pub loss: bool,
+    /// The words SeqMix generated, per run.
+    pub generated: bool,
 }
 
 impl Item {
@@ -160,6 +162,7 @@ impl Item {
             quick_runs: None,
             dots: None,
             loss: false,
+            generated: false,
         };
         for r in &item.runs {
             let p = item.config_path(r);
@@ -249,6 +252,13 @@ impl Item {
     /// Adds the dev-loss curves per epoch of the runs' first round.
     pub fn loss_curves(mut self) -> Self {
         self.loss = true;
+        self
+    }
+
+    /// Adds a table of the words SeqMix generated in each run: shares of Latin-letter and
+    /// other-script words, distinct words, examples ([`crate::report::generated`]).
+    pub fn generated_words(mut self) -> Self {
+        self.generated = true;
         self
     }
 
@@ -383,6 +393,7 @@ impl Item {
             groups: self.groups.clone(),
             dots: self.dots.clone(),
             loss: self.loss,
+            generated: self.generated,
         };
         report.write(&dirs, &out)?;
         ItemReport::read(&out)

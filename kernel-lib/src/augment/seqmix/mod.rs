@@ -15,6 +15,8 @@
 //!   distribution with the same values.
 //! - An uncased vocabulary has no capitals. A generated word then takes the capitalisation of
 //!   the dominant parent's word ([`table::TokenTable::shape_like`]).
+//! - The nearest token can be searched by cosine similarity ([`Metric::Cosine`]); Eq. 7's L2
+//!   picks short, rarely trained rows for the mixed vector of two unrelated words.
 //! - Every candidate is recorded ([`CaseRecord`]: parents, windows, λ, tokens, soft labels,
 //!   perplexity, verdict) for the case study of Figure 5.
 //!
@@ -72,7 +74,7 @@ use serde::{Deserialize, Serialize};
 
 pub use discriminator::{Discriminator, DiscriminatorConfig};
 pub use pairing::{Pair, Variant};
-pub use table::{Exclusion, TokenTable, Vocabulary, WordVector};
+pub use table::{Exclusion, Metric, TokenTable, Vocabulary, WordVector};
 
 use crate::active::Augmenter;
 use crate::data::LabelVocab;
@@ -166,6 +168,9 @@ pub struct SeqMixConfig {
     /// The tokenizer's vocabulary, or only the words of the training text.
     #[serde(default)]
     pub vocabulary: Vocabulary,
+    /// How the nearest token is measured: L2 (Eq. 7) or cosine.
+    #[serde(default)]
+    pub metric: Metric,
     /// Which embedding matrix is the table.
     #[serde(default)]
     pub table: TableSource,
@@ -193,6 +198,7 @@ impl Default for SeqMixConfig {
             word_vector: WordVector::default(),
             exclusion: Exclusion::default(),
             vocabulary: Vocabulary::default(),
+            metric: Metric::default(),
             table: TableSource::default(),
             repair: LabelRepair::default(),
             faithful_windows: false,
@@ -369,7 +375,8 @@ impl SeqMix {
             cfg.exclusion,
             cfg.word_vector,
             words.as_ref(),
-        )?;
+        )?
+        .with_metric(cfg.metric)?;
         let lm = match lm {
             Some(lm) => Some(lm),
             None if cfg.discriminator.needs_lm() => Some(discriminator::load_lm(&cfg.lm, device)?),
@@ -446,7 +453,8 @@ impl SeqMix {
                     self.cfg.exclusion,
                     self.cfg.word_vector,
                     self.words.as_ref(),
-                )?;
+                )?
+                .with_metric(self.cfg.metric)?;
                 &tagger_table
             }
             _ => &self.table,
@@ -1019,6 +1027,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cosine_nearest_is_the_exact_cosine_argmax_and_ignores_the_query_length() {
+        use rand::Rng;
+        let dir = tempfile::tempdir().unwrap();
+        crate::model::tiny::write_tiny_bert(dir.path(), &WORDS, 11).unwrap();
+        let tok =
+            WordTokenizer::from_file(&dir.path().join("tokenizer.json"), 64, LongPolicy::Truncate)
+                .unwrap();
+        let store = ParamStore::load_encoder(
+            &dir.path().join("model.safetensors"),
+            &Device::Cpu,
+            false,
+            |_| false,
+        )
+        .unwrap();
+        let e = &store.tensors()["embeddings.word_embeddings.weight"];
+        let t = TokenTable::new(tok, e, Exclusion::Paper, WordVector::Mean)
+            .unwrap()
+            .with_metric(Metric::Cosine)
+            .unwrap();
+        let mut rng = seeded(9);
+        let words = ["ada", "paris", "rome", "navy"];
+        let vecs = t.word_vectors(&words).unwrap();
+        let cos = |k: usize, v: &[f32]| -> f32 {
+            let r = t.row(k);
+            let dot: f32 = r.iter().zip(v).map(|(a, b)| a * b).sum();
+            dot / r.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-30)
+        };
+        let mut mixed = Vec::new();
+        let mut parents = Vec::new();
+        for _ in 0..40 {
+            let (a, b) = (rng.random_range(0..4), rng.random_range(0..4));
+            let l: f32 = rng.random();
+            let v: Vec<f32> = vecs[a]
+                .iter()
+                .zip(&vecs[b])
+                .map(|(x, y)| l * x + (1.0 - l) * y)
+                .collect();
+            // The same direction, 3 times longer: the same nearest token.
+            mixed.push(v.iter().map(|x| 3.0 * x).collect());
+            mixed.push(v);
+            parents.push(vec![words[a]]);
+            parents.push(vec![words[a]]);
+        }
+        let got = t.nearest(&mixed, &parents).unwrap();
+        for ((v, ps), id) in mixed.iter().zip(&parents).zip(&got) {
+            let best = (0..t.len())
+                .filter(|&k| table::admissible(t.token(k), Exclusion::Paper) && t.token(k) != ps[0])
+                .max_by(|&a, &b| cos(a, v).total_cmp(&cos(b, v)).then(b.cmp(&a)));
+            assert_eq!(*id, best);
+        }
+        for pair in got.chunks(2) {
+            assert_eq!(pair[0], pair[1]);
+        }
+        // Unknown metric names are refused when the config is read.
+        let bad: std::result::Result<SeqMixConfig, _> =
+            serde_json::from_str(r#"{"variant":"sub","metric":"manhattan"}"#);
+        assert!(bad.unwrap_err().to_string().contains("manhattan"));
     }
 
     #[test]

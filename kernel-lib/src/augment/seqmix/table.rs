@@ -9,6 +9,12 @@
 //! product on the table's device: `‖e − ẽ‖² = ‖e‖² − 2 e·ẽ + ‖ẽ‖²`, so the nearest row maximises
 //! `2 e·ẽ − ‖e‖²`: a dense layer with weights `E` and bias `−‖e‖²` applied to `2ẽ`. Only rows
 //! that may be generated take part (about 78 % of MiniLM's table under the paper's rule).
+//!
+//! [`Metric::Cosine`] (not the paper's) searches by cosine similarity instead: the rows are
+//! scaled to unit length and the bias is zero, so the nearest row maximises `ê·ẽ`. A mixed
+//! vector of two unrelated words is shorter than either parent, and by L2 its nearest rows are
+//! then the short, rarely trained rows of the table (in MiniLM: `california`/`strasbourg` at
+//! λ = 0.5 gives `西`, by cosine `sacramento`); the direction of `ẽ` keeps the meaning.
 
 use candle_core::{DType, Device, Tensor};
 use rayon::prelude::*;
@@ -57,6 +63,17 @@ pub enum Vocabulary {
     /// rare, barely trained tokens (stray CJK or phonetic characters in MiniLM's table); this
     /// keeps Eq. 7 but over the words of the corpus.
     Corpus,
+}
+
+/// How "nearest" is measured in Eq. 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Metric {
+    /// Squared Euclidean distance, `argmin ‖e − ẽ‖²` (Eq. 7, the paper and its code).
+    #[default]
+    L2,
+    /// Cosine similarity, `argmax e·ẽ / ‖e‖` (the length of `ẽ` does not change the order).
+    Cosine,
 }
 
 /// How many nearest tokens the faithful rule looks at.
@@ -207,6 +224,29 @@ impl TokenTable {
         })
     }
 
+    /// The same table searched by `metric` ([`Metric::L2`] is how every table is built).
+    ///
+    /// # Errors
+    /// A device failure.
+    pub fn with_metric(mut self, metric: Metric) -> Result<Self> {
+        if metric == Metric::L2 {
+            return Ok(self);
+        }
+        let h = self.hidden;
+        let mut unit = Vec::with_capacity(self.ids.len() * h);
+        for &k in &self.ids {
+            let row = &self.rows[k * h..(k + 1) * h];
+            let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+            // An all-zero row has no direction; it keeps score 0 for every query.
+            let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+            unit.extend(row.iter().map(|x| x * scale));
+        }
+        let device = self.table.device().clone();
+        self.table = Tensor::from_vec(unit, (self.ids.len(), h), &device).map_err(candle_err)?;
+        self.bias = Tensor::zeros(self.ids.len(), DType::F32, &device).map_err(candle_err)?;
+        Ok(self)
+    }
+
     /// The table of a BERT folder (`tokenizer.json` and the input embeddings of
     /// `model.safetensors`), limited to `words` when given ([`TokenTable::restricted`]).
     ///
@@ -322,7 +362,8 @@ impl TokenTable {
         })
     }
 
-    /// The nearest admissible token to each mixed vector (Eq. 7), never one of that row's
+    /// The nearest admissible token to each mixed vector (Eq. 7, or by [`Metric`] as set by
+    /// [`TokenTable::with_metric`]), never one of that row's
     /// `parents`. `None` only under [`Exclusion::Faithful`], when its 7 nearest are all
     /// excluded.
     ///
