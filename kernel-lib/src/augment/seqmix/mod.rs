@@ -975,9 +975,9 @@ mod tests {
         assert!(e.to_string().contains("augment.vocabulary"), "{e}");
     }
 
-    #[test]
-    fn nearest_is_the_exact_l2_argmin_and_faithful_stays_in_the_top_7() {
-        use rand::Rng;
+    /// The tokenizer and word-piece embedding matrix of a tiny BERT over [`WORDS`] (and the
+    /// folder that holds it).
+    fn tiny_table_parts() -> (WordTokenizer, candle_core::Tensor, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         crate::model::tiny::write_tiny_bert(dir.path(), &WORDS, 11).unwrap();
         let tok =
@@ -990,7 +990,15 @@ mod tests {
             |_| false,
         )
         .unwrap();
-        let e = &store.tensors()["embeddings.word_embeddings.weight"];
+        let e = store.tensors()["embeddings.word_embeddings.weight"].clone();
+        (tok, e, dir)
+    }
+
+    #[test]
+    fn nearest_is_the_exact_l2_argmin_and_faithful_stays_in_the_top_7() {
+        use rand::Rng;
+        let (tok, matrix, _dir) = tiny_table_parts();
+        let e = &matrix;
         let mut rng = seeded(8);
         for exclusion in [Exclusion::Paper, Exclusion::Faithful] {
             let t = TokenTable::new(tok.clone(), e, exclusion, WordVector::Mean).unwrap();
@@ -1032,19 +1040,8 @@ mod tests {
     #[test]
     fn cosine_nearest_is_the_exact_cosine_argmax_and_ignores_the_query_length() {
         use rand::Rng;
-        let dir = tempfile::tempdir().unwrap();
-        crate::model::tiny::write_tiny_bert(dir.path(), &WORDS, 11).unwrap();
-        let tok =
-            WordTokenizer::from_file(&dir.path().join("tokenizer.json"), 64, LongPolicy::Truncate)
-                .unwrap();
-        let store = ParamStore::load_encoder(
-            &dir.path().join("model.safetensors"),
-            &Device::Cpu,
-            false,
-            |_| false,
-        )
-        .unwrap();
-        let e = &store.tensors()["embeddings.word_embeddings.weight"];
+        let (tok, matrix, _dir) = tiny_table_parts();
+        let e = &matrix;
         let t = TokenTable::new(tok, e, Exclusion::Paper, WordVector::Mean)
             .unwrap()
             .with_metric(Metric::Cosine)
