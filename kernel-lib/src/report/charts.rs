@@ -76,13 +76,15 @@ const HEIGHT: u32 = 460;
 /// The colour of a method, the same in every figure: random sampling grey, known methods from
 /// a fixed table, others by a hash of the name.
 pub fn color_for(name: &str) -> RGBColor {
-    // Longer names first: `semi-inter` must not take `inter`'s colour.
-    const TABLE: [(&str, RGBColor); 13] = [
+    const TABLE: [(&str, RGBColor); 15] = [
         ("lc", RGBColor(31, 119, 180)),
         ("nte", RGBColor(255, 127, 14)),
         ("qbc", RGBColor(44, 160, 44)),
         ("bald", RGBColor(148, 103, 189)),
         ("seqmix-sub", RGBColor(214, 39, 40)),
+        // The token-search variants of seqmix-sub, drawn beside it (seqmix-token-search).
+        ("seqmix-sub-corpus", RGBColor(0, 128, 128)),
+        ("seqmix-sub-cosine", RGBColor(188, 189, 34)),
         ("seqmix-whole", RGBColor(140, 86, 75)),
         ("seqmix-lc", RGBColor(227, 119, 194)),
         ("semi-inter", RGBColor(31, 119, 180)),
@@ -99,9 +101,12 @@ pub fn color_for(name: &str) -> RGBColor {
     let key = lower
         .trim_start_matches("conll-")
         .trim_start_matches("paper ");
+    // The longest entry the name is or ends with: `seqmix-lc` is not `lc`, `semi-inter` not
+    // `inter`.
     if let Some((_, c)) = TABLE
         .iter()
-        .find(|(k, _)| key == *k || key.ends_with(&format!("-{k}")))
+        .filter(|(k, _)| key == *k || key.ends_with(&format!("-{k}")))
+        .max_by_key(|(k, _)| k.len())
     {
         return *c;
     }
@@ -276,5 +281,45 @@ impl Figure for Chart {
             .draw()
             .map_err(chart_err)?;
         root.present().map_err(chart_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::color_for;
+
+    #[test]
+    fn the_methods_drawn_together_have_distinct_colours() {
+        // The series of the SeqMix figures (fig2, fig3, token search) and of LADA's Table 3.
+        let figures: [&[&str]; 3] = [
+            &[
+                "conll-nte",
+                "seqmix-sub",
+                "seqmix-sub-corpus",
+                "seqmix-sub-cosine",
+                "seqmix-whole",
+                "seqmix-lc",
+                "conll-lc",
+                "conll-qbc",
+            ],
+            &[
+                "base",
+                "intra",
+                "inter",
+                "intra-inter",
+                "semi-intra",
+                "semi-inter",
+            ],
+            &["random", "lc", "nte", "qbc", "bald"],
+        ];
+        for names in figures {
+            for (i, a) in names.iter().enumerate() {
+                for b in &names[i + 1..] {
+                    assert_ne!(color_for(a), color_for(b), "{a} and {b} share a colour");
+                }
+            }
+        }
+        assert_eq!(color_for("conll-random"), color_for("wnut-random"));
+        assert_eq!(color_for("paper seqmix-sub"), color_for("seqmix-sub"));
     }
 }
