@@ -408,6 +408,10 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         }),
         loss: true,
         generated: true,
+        claims: vec![
+            seqlab::report::claims::Claim::new("other", "tiny", "other beats tiny", "Table 0")
+                .gain(1.0),
+        ],
     }
     .write(&[s.out("a"), s.out("b")], &out)
     .unwrap();
@@ -428,6 +432,14 @@ fn a_learning_curve_report_is_written_from_run_folders() {
     assert!(md.contains("| 18 | "), "{md}");
     assert!(md.contains("**Partial:**"), "{md}");
     assert!(md.contains("Scale: **quick**"), "{md}");
+    // The claim is measured on the paired seeds and rounds, and the verdict line sums it up.
+    assert!(md.contains("## The papers' claims"), "{md}");
+    let claim = md
+        .lines()
+        .find(|l| l.starts_with("| other beats tiny | Table 0 | other − tiny | +1.00 |"))
+        .unwrap_or_else(|| panic!("no claim row: {md}"));
+    assert!(claim.contains("(n = "), "{claim}");
+    assert!(md.contains("**Verdict:** "), "{md}");
     let svg = std::fs::read_to_string(out.join("curve.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("tiny") && svg.contains("other"));
     let png = std::fs::read(out.join("curve.png")).unwrap();

@@ -13,7 +13,7 @@ use crate::experiment::summary::{CurvePoint, learning_curve};
 use crate::files::write_atomic;
 
 /// One round of one seed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoundRow {
     /// Query policy.
     pub policy: String,

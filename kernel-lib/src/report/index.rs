@@ -24,22 +24,27 @@ pub struct Entry {
     pub deltas: Vec<f64>,
     /// Paper cells without a result of ours yet.
     pub missing: usize,
+    /// Its `**Verdict:**` line on the papers' claims ([`crate::report::claims`]), if any.
+    pub claims: Option<String>,
 }
 
 impl Entry {
     /// The computed verdict.
     pub fn verdict(&self) -> String {
         let compared = self.deltas.len();
-        let state = if self.partial || self.missing > 0 {
-            format!(
-                "partial ({compared} of {} paper cells measured)",
-                compared + self.missing
-            )
+        let cells = compared + self.missing;
+        let mut state = if (self.partial || self.missing > 0) && cells > 0 {
+            format!("partial (seeds or runs missing; {compared} of {cells} paper cells measured)")
+        } else if self.partial {
+            "partial (seeds or runs missing)".to_string()
         } else if compared > 0 {
             "complete".to_string()
         } else {
             "complete (no paper numbers to compare)".to_string()
         };
+        if let Some(c) = &self.claims {
+            state = format!("claims {c}; {state}");
+        }
         if compared == 0 {
             return state;
         }
@@ -50,7 +55,7 @@ impl Entry {
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        format!("{state}; ours − paper: mean {mean:+.2} F1 (range {lo:+.2} … {hi:+.2})")
+        format!("{state}; levels, ours − paper: mean {mean:+.2} F1 (range {lo:+.2} … {hi:+.2})")
     }
 }
 
@@ -94,6 +99,10 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
         })
         .unwrap_or_else(|| "-".into());
     let mut partial = text.contains("**Partial:**");
+    let claims = text.lines().find_map(|l| {
+        let v = l.strip_prefix("**Verdict:** ")?;
+        Some(v.split(" — ").next().unwrap_or(v).trim().to_string())
+    });
     let (mut deltas, mut missing) = (Vec::new(), 0);
     let mut count = |delta: &str| match delta.parse::<f64>() {
         Ok(d) => deltas.push(d),
@@ -118,6 +127,7 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
         partial,
         deltas,
         missing,
+        claims,
     })
 }
 
@@ -161,8 +171,11 @@ pub fn write(reports: &Path) -> Result<()> {
         "# Reports\n\nOne folder per paper table or figure (and the foundation checks). Each \
          holds `index.md` / `index.html`, its figures (SVG and PNG), the data (CSV), the runs' \
          configs and provenance. Written by `seqlab report-index` from the reports' own \
-         `index.md`; the verdict is computed: *partial* while runs or seeds are missing, and \
-         the distance to the paper's numbers where the report compares with them (our encoder \
+         `index.md`; the verdict is computed: whether the papers' claims (a method beats its \
+         baseline) hold in our runs (reproduced: the paper's sign and Wilcoxon p < 0.05; \
+         partly: the sign without significance; not reproduced: no gain or the opposite sign), \
+         *partial* while runs or seeds are missing, and the distance of our levels to the \
+         paper's numbers where the report compares with them (our encoder \
          is MiniLM-L6, the papers' BERT-base, so levels are expected to lie below the paper's; \
          each report's footnotes list the protocol differences).\n\n\
          | report | title | scale | verdict |\n|---|---|---|---|\n",
@@ -192,6 +205,7 @@ mod tests {
         std::fs::write(
             item.join("index.md"),
             "# Table 9\n\nScale: **cpu**. Model: m.\n\n**Partial:** x\n\n\
+             **Verdict:** partly (2 of 2 claims: 1 reproduced, 1 partly) — see below.\n\n\
              | method (paper's name) | source | ours: run | labeled sentences (ours) | paper F1 | ours F1 (mean ± std, n) | Δ (ours − paper) |\n\
              |---|---|---|---:|---:|---:|---:|\n\
              | A | T (test) | a | 700 | 80.00 | 78.00 ± 1.00 (n = 3) | -2.00 |\n\
@@ -206,14 +220,17 @@ mod tests {
         assert_eq!(e.missing, 1);
         let v = e.verdict();
         assert!(
-            v.starts_with("partial (2 of 3 paper cells measured)"),
+            v.starts_with(
+                "claims partly (2 of 2 claims: 1 reproduced, 1 partly); partial (seeds or runs \
+                 missing; 2 of 3 paper cells measured)"
+            ),
             "{v}"
         );
         assert!(v.contains("mean -0.50 F1 (range -2.00 … +1.00)"), "{v}");
         write(dir.path()).unwrap();
         let md = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
         assert!(
-            md.contains("| [item](item/index.md) | Table 9 | cpu | partial"),
+            md.contains("| [item](item/index.md) | Table 9 | cpu | claims partly"),
             "{md}"
         );
     }
@@ -235,5 +252,12 @@ mod tests {
         let e = &entries(dir.path()).unwrap()[0];
         assert!(e.partial, "a setting not run yet");
         assert_eq!((e.deltas.clone(), e.missing), (vec![-0.46], 0));
+        assert_eq!(e.claims, None);
+        assert!(
+            e.verdict()
+                .starts_with("partial (seeds or runs missing; 1 of 1 paper cells measured)"),
+            "{}",
+            e.verdict()
+        );
     }
 }

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{ExperimentConfig, Results, RoundRow, learning_curve, markdown_table};
 use crate::files::write_atomic;
 use crate::report::charts::{Chart, Figure, Series};
+use crate::report::claims::{Claim, check, claims_table, overall};
 use crate::report::generated::{GeneratedWords, generated_tables};
 use crate::report::paper::{PaperCurve, Split};
 use crate::report::sweep::{DotChart, Dots, dots_csv, dots_table};
@@ -40,6 +41,9 @@ pub struct LearningReport {
     /// The words SeqMix generated in each run (a table of shares and examples,
     /// `generated-words.csv`; [`crate::report::generated`]).
     pub generated: bool,
+    /// The papers' claims checked against the runs ([`crate::report::claims`]): a table and
+    /// the report's `**Verdict:**` line.
+    pub claims: Vec<Claim>,
 }
 
 impl LearningReport {
@@ -185,6 +189,8 @@ fn loss_curves(
     };
     Ok((chart, csv, table))
 }
+
+const CLAIMS_INTRO: &str = "Each claim: the paper's gain of a method over its baseline, beside ours. Ours: per seed, the mean over the data-usage points of (run − baseline), paired by seed and round; mean ± sample std over seeds; a two-sided Wilcoxon signed-rank test over every paired point. Reproduced: the paper's sign and p < 0.05; partly: the paper's sign without significance; not reproduced: no gain or the opposite sign. Magnitudes are shown, not judged (MiniLM-L6, not BERT-base).";
 
 fn metric(dev: bool) -> impl Fn(&RoundRow) -> f64 + Copy {
     move |r: &RoundRow| if dev { r.dev_f1 } else { r.test_f1 }
@@ -378,6 +384,14 @@ impl LearningReport {
         if partial {
             md.push_str("\n**Partial:** some runs are still in progress; cells give the number of seeds they hold (n).\n");
         }
+        let checks: Vec<_> = self.claims.iter().map(|c| check(c, &runs, &m)).collect();
+        if !checks.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n**Verdict:** {} — see *The papers' claims* below.",
+                overall(&checks)
+            );
+        }
         let _ = write!(md, "\n{table}\n![learning curves](curve.svg)\n\n");
         let mut figures = String::new();
         if let Some(dots) = &self.dots {
@@ -462,6 +476,14 @@ impl LearningReport {
                 "## Beside the paper\n\nThe paper's numbers are transcribed from its text (hollow markers, `paper …` in the chart).\n\n{comparison}\n"
             );
         }
+        let claims = if checks.is_empty() {
+            String::new()
+        } else {
+            claims_table(&checks)
+        };
+        if !claims.is_empty() {
+            let _ = write!(md, "## The papers' claims\n\n{CLAIMS_INTRO}\n\n{claims}\n");
+        }
         if !self.notes.is_empty() {
             md.push_str("Protocol differences:\n\n");
             for (i, n) in self.notes.iter().enumerate() {
@@ -506,6 +528,14 @@ impl LearningReport {
                 extra,
                 "<h2>Beside the paper</h2>\n{}",
                 html_table(&comparison)
+            );
+        }
+        if !claims.is_empty() {
+            let _ = write!(
+                extra,
+                "<h2>The papers' claims</h2>\n<p>{}</p>\n{}",
+                html_escape(CLAIMS_INTRO),
+                html_table(&claims)
             );
         }
         if !self.notes.is_empty() {

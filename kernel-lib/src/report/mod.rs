@@ -3,6 +3,7 @@
 
 pub mod case_study;
 pub mod charts;
+pub mod claims;
 pub mod datasets;
 pub mod generated;
 pub mod index;

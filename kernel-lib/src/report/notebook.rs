@@ -32,6 +32,7 @@ use crate::data::Subset;
 use crate::data::subset::Amount;
 use crate::error::{Error, Result};
 use crate::experiment::{AugmentConfig, Experiment, ExperimentConfig, Progress, Results};
+use crate::report::claims::Claim;
 use crate::report::learning::LearningReport;
 use crate::report::paper::{PaperCurve, for_runs};
 use crate::report::repo_root;
@@ -142,6 +143,8 @@ pub struct Item {
     pub loss: bool,
     /// The words SeqMix generated, per run.
     pub generated: bool,
+    /// The papers' claims checked against the runs.
+    pub claims: Vec<Claim>,
 }
 
 impl Item {
@@ -163,6 +166,7 @@ impl Item {
             dots: None,
             loss: false,
             generated: false,
+            claims: Vec::new(),
         };
         for r in &item.runs {
             let p = item.config_path(r);
@@ -260,6 +264,33 @@ impl Item {
     pub fn generated_words(mut self) -> Self {
         self.generated = true;
         self
+    }
+
+    /// Checks a claim of the paper ([`crate::report::claims`]): both runs must be the item's.
+    ///
+    /// # Errors
+    /// A run the item does not have.
+    pub fn with_claim(mut self, claim: Claim) -> Result<Self> {
+        for r in [&claim.run, &claim.baseline] {
+            if !self.runs.contains(r) {
+                return Err(Error::config(
+                    "claims",
+                    format!("`{r}` is not one of the item's runs {:?}", self.runs),
+                ));
+            }
+        }
+        self.claims.push(claim);
+        Ok(self)
+    }
+
+    /// Checks the claim the item's transcribed paper numbers make: `run` beats `baseline` by
+    /// their mean difference ([`Claim::from_paper`]).
+    ///
+    /// # Errors
+    /// A run the item or its paper numbers lack.
+    pub fn with_paper_claim(self, run: &str, baseline: &str, statement: &str) -> Result<Self> {
+        let claim = Claim::from_paper(&self.paper, run, baseline, statement)?;
+        self.with_claim(claim)
     }
 
     /// Reports dev F1 (the paper's numbers are validation F1).
@@ -394,6 +425,7 @@ impl Item {
             dots: self.dots.clone(),
             loss: self.loss,
             generated: self.generated,
+            claims: self.claims.clone(),
         };
         report.write(&dirs, &out)?;
         ItemReport::read(&out)

@@ -103,14 +103,14 @@ pub struct DotValue {
     pub paper: Option<f64>,
 }
 
-/// The per-seed value of `run` (minus `baseline`): the mean of `metric` over the rounds of the
-/// most advanced seed, over the seeds that have all of them (and, with a baseline, whose
-/// baseline seed has them too).
-fn per_seed(
+/// Per seed that counts, the `(run, baseline)` values at each round of `run`'s most advanced
+/// seed (the baseline value is 0 without a baseline run): the seeds that have all of those
+/// rounds and, with a baseline, whose baseline seed has them too. Also the number of rounds.
+pub(crate) fn paired_rounds(
     run: &Results,
     baseline: Option<&Results>,
     metric: &dyn Fn(&RoundRow) -> f64,
-) -> (Vec<f64>, usize) {
+) -> (Vec<Vec<(f64, f64)>>, usize) {
     let index = |r: &Results| -> BTreeMap<u64, BTreeMap<usize, f64>> {
         let mut m: BTreeMap<u64, BTreeMap<usize, f64>> = BTreeMap::new();
         for row in &r.rows {
@@ -127,26 +127,41 @@ fn per_seed(
         .max_by_key(|m| m.len())
         .map(|m| m.keys().copied().collect())
         .unwrap_or_default();
-    let mut values = Vec::new();
+    let mut seeds = Vec::new();
     for (seed, rounds) in &ours {
         if !longest.iter().all(|k| rounds.contains_key(k)) {
             continue;
         }
-        let diffs: Option<Vec<f64>> = longest
+        let pairs: Option<Vec<(f64, f64)>> = longest
             .iter()
             .map(|k| {
                 let v = rounds[k];
                 match &base {
-                    None => Some(v),
-                    Some(b) => b.get(seed).and_then(|m| m.get(k)).map(|w| v - w),
+                    None => Some((v, 0.0)),
+                    Some(b) => b.get(seed).and_then(|m| m.get(k)).map(|&w| (v, w)),
                 }
             })
             .collect();
-        if let Some(d) = diffs.filter(|d| !d.is_empty()) {
-            values.push(d.iter().sum::<f64>() / d.len() as f64);
+        if let Some(p) = pairs.filter(|p| !p.is_empty()) {
+            seeds.push(p);
         }
     }
-    (values, longest.len())
+    (seeds, longest.len())
+}
+
+/// The per-seed value of `run` (minus `baseline`): the mean of `metric` over the rounds of
+/// [`paired_rounds`].
+fn per_seed(
+    run: &Results,
+    baseline: Option<&Results>,
+    metric: &dyn Fn(&RoundRow) -> f64,
+) -> (Vec<f64>, usize) {
+    let (seeds, rounds) = paired_rounds(run, baseline, metric);
+    let values = seeds
+        .iter()
+        .map(|p| p.iter().map(|(a, b)| a - b).sum::<f64>() / p.len() as f64)
+        .collect();
+    (values, rounds)
 }
 
 impl Dots {
