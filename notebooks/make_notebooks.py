@@ -75,7 +75,7 @@ NOTEBOOKS = {
         .flat_map(|s| methods.iter().map(move |m| format!("lada-conll-{s}-{m}")))
         .collect();
     let names: Vec<&str> = runs.iter().map(String::as_str).collect();
-    Item::new("lada-table3", "LADA Table 3 (CoNLL-2003, 5/10/30 % of train, test F1)", &names)?
+    let item = Item::new("lada-table3", "LADA Table 3 (CoNLL-2003, 5/10/30 % of train, test F1)", &names)?
         .with_paper(paper::lada_table3_conll())
         .with_notes(&NOTES)
         .group_sizes()
@@ -104,7 +104,7 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace(
     let methods = ["base", "intra", "inter", "intra-inter", "semi-intra", "semi-inter"];
     let runs: Vec<String> = methods.iter().map(|m| format!("lada-estner-5-{m}")).collect();
     let names: Vec<&str> = runs.iter().map(String::as_str).collect();
-    Item::new("lada-table3-estner", "LADA Table 3 (EstNER for GermEval, 5 % of train, test F1)", &names)?
+    let item = Item::new("lada-table3-estner", "LADA Table 3 (EstNER for GermEval, 5 % of train, test F1)", &names)?
         .with_paper(paper::lada_table3_germeval_5())
         .with_notes(&NOTES)
         .quick_only(&names[..3]);
@@ -149,13 +149,13 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""",
     "seqmix_app_table4": item_notebook(
         "SeqMix App. Table 4: validation F1 of the query policies on CoNLL-03",
         "Random, least confidence, normalized token entropy and query-by-committee sampling, "
-        "200 seed sentences and 5 rounds of 100, dev F1 beside the paper's App. Table 4.",
+        "200 seed sentences and 5 rounds of 100, and sub-sequence mixup with NTE, dev F1 beside "
+        "the paper's App. Table 4. The table's policies lie within 0.2 F1 of each other on "
+        "average, so the only claim checked is the mixup's gain.",
         """let item: Item = Item::new("seqmix-app-table4", "SeqMix App. Table 4 (CoNLL-03, query policies, dev F1)",
-    &["conll-random", "conll-lc", "conll-nte", "conll-qbc"])?
+    &["conll-random", "conll-lc", "conll-nte", "conll-qbc", "seqmix-sub"])?
     .with_paper(paper::seqmix_app_table4())
-    .with_paper_claim("conll-lc", "conll-random", "least confidence beats random sampling")?
-    .with_paper_claim("conll-nte", "conll-random", "NTE beats random sampling")?
-    .with_paper_claim("conll-qbc", "conll-random", "QBC beats random sampling")?
+    .with_paper_claim("seqmix-sub", "conll-nte", "sub-sequence mixup beats NTE alone")?
     .with_notes(&[
         "Encoder: all-MiniLM-L6-v2 (uncased, plus word-shape embeddings) instead of bert-base-cased; learning rate 1e-4, batch 16, 10 epochs per round with warm starts, the last epoch kept.",
         "Seeds: 3 per policy (NTE: 5, shared with the SeqMix runs); the paper averages 5.",
@@ -196,7 +196,6 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES",
         """let item: Item = Item::new("seqmix-app-table6", "SeqMix App. Table 6 (WNUT-16 for WebPage, dev F1)",
     &["wnut-random", "wnut-lc", "wnut-nte", "wnut-qbc", "seqmix-wnut-sub"])?
     .with_paper(paper::seqmix_app_table6())
-    .with_paper_claim("wnut-nte", "wnut-random", "NTE beats random sampling")?
     .with_paper_claim("seqmix-wnut-sub", "wnut-nte", "sub-sequence mixup beats NTE alone")?
     .with_notes(&NOTES)
     .quick_only(&["wnut-random", "wnut-nte"])
@@ -216,7 +215,6 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES",
         """let item: Item = Item::new("seqmix-app-table5", "SeqMix App. Table 5 (EstNER for ACE05, dev F1)",
     &["estner-random", "estner-lc", "estner-nte", "estner-qbc", "seqmix-estner-sub"])?
     .with_paper(paper::seqmix_app_table5())
-    .with_paper_claim("estner-nte", "estner-random", "NTE beats random sampling")?
     .with_paper_claim("seqmix-estner-sub", "estner-nte", "sub-sequence mixup beats NTE alone")?
     .with_notes(&NOTES)
     .quick_only(&["estner-nte"])
@@ -240,7 +238,7 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES",
         let e = DotEntry::new(policy, run).gain_over(format!("conll-{policy}"));
         match paper_gain(policy) { Some(g) => e.paper(g), None => e }
     };
-    Item::new("seqmix-fig3", "SeqMix Fig. 3 (CoNLL-03, gain of sub-sequence mixup per query policy, test F1)",
+    let item = Item::new("seqmix-fig3", "SeqMix Fig. 3 (CoNLL-03, gain of sub-sequence mixup per query policy, test F1)",
         &["conll-random", "seqmix-sub-policy-random", "conll-lc", "seqmix-sub-policy-lc",
           "conll-nte", "seqmix-sub", "conll-qbc", "seqmix-sub-policy-qbc"])?
         .with_notes(&NOTES)
