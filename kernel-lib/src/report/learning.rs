@@ -388,7 +388,7 @@ impl LearningReport {
         if !checks.is_empty() {
             let _ = writeln!(
                 md,
-                "\n**Verdict:** {} — see *The papers' claims* below.",
+                "\n**Verdict:** {} — see the claims table below.",
                 overall(&checks)
             );
         }
