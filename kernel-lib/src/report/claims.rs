@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{Results, RoundRow};
 use crate::metrics::stats::{Alternative, summarize, wilcoxon};
 use crate::report::paper::PaperCurve;
-use crate::report::sweep::paired_rounds;
+use crate::report::sweep::{mean_gain, paired_rounds};
 
 /// Significance level of the verdict.
 pub const ALPHA: f64 = 0.05;
@@ -166,10 +166,7 @@ pub fn check(claim: &Claim, runs: &[Results], metric: &dyn Fn(&RoundRow) -> f64)
         (Some(r), Some(b)) => paired_rounds(r, Some(b), metric).0,
         _ => Vec::new(),
     };
-    let gains: Vec<f64> = seeds
-        .iter()
-        .map(|p| p.iter().map(|(a, b)| a - b).sum::<f64>() / p.len() as f64)
-        .collect();
+    let gains: Vec<f64> = seeds.iter().map(|p| mean_gain(p)).collect();
     let (x, y): (Vec<f64>, Vec<f64>) = seeds.iter().flatten().copied().unzip();
     let summary = summarize(&gains).ok();
     let p_value = wilcoxon(&x, &y, Alternative::TwoSided)

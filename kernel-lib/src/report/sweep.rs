@@ -157,11 +157,12 @@ fn per_seed(
     metric: &dyn Fn(&RoundRow) -> f64,
 ) -> (Vec<f64>, usize) {
     let (seeds, rounds) = paired_rounds(run, baseline, metric);
-    let values = seeds
-        .iter()
-        .map(|p| p.iter().map(|(a, b)| a - b).sum::<f64>() / p.len() as f64)
-        .collect();
-    (values, rounds)
+    (seeds.iter().map(|p| mean_gain(p)).collect(), rounds)
+}
+
+/// The mean of `run − baseline` over one seed's pairs of [`paired_rounds`].
+pub(crate) fn mean_gain(pairs: &[(f64, f64)]) -> f64 {
+    pairs.iter().map(|(a, b)| a - b).sum::<f64>() / pairs.len() as f64
 }
 
 impl Dots {
