@@ -584,6 +584,15 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
         }
         let prov = std::fs::read_to_string(out.join("provenance.json")).unwrap();
         assert_eq!(prov.matches("\"unix_time\"").count(), 2);
+        // A further pass over the finished run runs no round and adds no entry.
+        let again = Command::new(bin)
+            .args(["resume"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(again.status.success());
+        let prov = std::fs::read_to_string(out.join("provenance.json")).unwrap();
+        assert_eq!(prov.matches("\"unix_time\"").count(), 2);
     }
 }
 

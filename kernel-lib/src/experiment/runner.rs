@@ -46,7 +46,8 @@ pub struct DataHash {
 pub struct RunProvenance {
     /// Data files and hashes.
     pub data: Vec<DataHash>,
-    /// One entry per start or resume: provenance and time (Unix seconds).
+    /// One entry per start or resume that had rounds left to run: provenance and time (Unix
+    /// seconds). A pass over a finished run checks the data but adds no entry.
     pub sessions: Vec<serde_json::Value>,
 }
 
@@ -215,6 +216,14 @@ impl Experiment {
         })
     }
 
+    /// The config's seeds this call runs.
+    fn selected_seeds(&self) -> impl Iterator<Item = &u64> {
+        self.cfg
+            .seeds
+            .iter()
+            .filter(|s| self.only.as_ref().is_none_or(|o| o.contains(s)))
+    }
+
     /// Writes `config.json` or checks that the folder's config is this one.
     fn claim_folder(&self) -> Result<()> {
         let path = self.out.join("config.json");
@@ -242,7 +251,9 @@ impl Experiment {
         write_atomic(&path, json.as_bytes())
     }
 
-    fn record_session(&self, data: Vec<DataHash>, device: &str) -> Result<()> {
+    /// Checks that the data files are those the run started with and, when `runs_rounds`, adds
+    /// this session's entry.
+    fn record_session(&self, data: Vec<DataHash>, device: &str, runs_rounds: bool) -> Result<()> {
         let path = self.out.join("provenance.json");
         let mut prov = match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str::<RunProvenance>(&text).unwrap_or(RunProvenance {
@@ -265,6 +276,9 @@ impl Experiment {
                     path.display()
                 ),
             ));
+        }
+        if !runs_rounds && path.is_file() {
+            return Ok(());
         }
         let mut p = Provenance::collect();
         p.device = device.to_string();
@@ -294,7 +308,13 @@ impl Experiment {
         self.claim_folder()?;
         let (train, dev, test, hashes) = self.load_data()?;
         let device = crate::model::device(self.cfg.model.gpu)?;
-        self.record_session(hashes, &crate::model::device_name(&device))?;
+        let total_rounds = self.cfg.active.rounds + 1;
+        let mut runs_rounds = false;
+        for &seed in self.selected_seeds() {
+            let done = read_rounds(&self.out.join(format!("seed-{seed}")))?;
+            runs_rounds |= done.len() < total_rounds;
+        }
+        self.record_session(hashes, &crate::model::device_name(&device), runs_rounds)?;
         let mut labels_src = vec![&train, &dev, &test];
         labels_src.dedup_by(|a, b| std::ptr::eq(*a, *b));
         let mut types = std::collections::BTreeSet::new();
@@ -315,11 +335,7 @@ impl Experiment {
             eval_mode: Mode::Conlleval,
             lada: self.cfg.lada.clone(),
         };
-        let total_rounds = self.cfg.active.rounds + 1;
-        for &seed in &self.cfg.seeds {
-            if self.only.as_ref().is_some_and(|o| !o.contains(&seed)) {
-                continue;
-            }
+        for &seed in self.selected_seeds() {
             let dir = self.out.join(format!("seed-{seed}"));
             let done = read_rounds(&dir)?;
             if done.len() >= total_rounds {
