@@ -286,6 +286,27 @@ fn lada_trains_in_the_loop_and_alone_reproducibly() {
     let r = run(&s, "alone");
     assert_eq!(r.rows.len(), 2);
     assert!(r.rows.iter().all(|row| row.labeled_sentences == 12));
+    assert!(r.rows.iter().all(|row| row.paraphrase_kept.is_none()));
+    // Semi-LADA records how often a paraphrase kept the predicted entity counts.
+    let semi = "[lada.semi]\nparaphrases = { kind = \"neighbours\", rate = 0.5 }\nbatch_size = 4\n";
+    std::fs::write(s.config(), format!("{alone}{lada}{semi}")).unwrap();
+    let r = run(&s, "semi");
+    assert_eq!(r.rows.len(), 2);
+    for row in &r.rows {
+        let kept = row
+            .paraphrase_kept
+            .expect("semi rows carry the consistency share");
+        assert!((0.0..=100.0).contains(&kept), "{kept}");
+    }
+    let round: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.out("semi").join("seed-3/round-000.json")).unwrap(),
+    )
+    .unwrap();
+    let c = &round["consistency"];
+    // 12 labeled sentences in batches of 4, 2 epochs: 6 steps of 4 unlabeled sentences each.
+    assert_eq!(c["compared"], 6 * 4, "{round}");
+    let csv = std::fs::read_to_string(s.out("semi").join("results.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains(",paraphrase_kept"));
 }
 
 #[test]

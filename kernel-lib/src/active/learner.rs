@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::active::augment::Augmenter;
 use crate::active::policy::{PolicyConfig, QueryPolicy, ScoreContext};
 use crate::active::pool::{BudgetUnit, Pool, SeedStrategy, select_top};
-use crate::augment::lada::{Lada, LadaConfig};
+use crate::augment::lada::{Consistency, Lada, LadaConfig};
 use crate::data::scheme::TagScheme;
 use crate::data::{Dataset, LabelVocab};
 use crate::error::{Error, Result};
@@ -168,6 +168,11 @@ pub struct RoundResult {
     pub train_seconds: f64,
     /// Seconds for the whole round.
     pub seconds: f64,
+    /// Semi-LADA: how often a paraphrase kept its sentence's predicted entity counts per type
+    /// under the model in training, over every unlabeled batch of the round (absent for other
+    /// methods and in rounds recorded before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<Consistency>,
 }
 
 /// Everything a learner needs besides its seed.
@@ -285,7 +290,7 @@ impl<'a> ActiveLearner<'a> {
             self.replay(std::slice::from_ref(r), current)?;
             let is_last = k + 1 == done.len();
             if is_last || self.setup.active.regime == Regime::WarmStart {
-                let (tagger, _) = self.train_round(r.round, log)?;
+                let (tagger, _, _) = self.train_round(r.round, log)?;
                 self.tagger = Some(tagger);
             }
         }
@@ -352,7 +357,7 @@ impl<'a> ActiveLearner<'a> {
         &mut self,
         round: usize,
         log: &mut dyn FnMut(&str),
-    ) -> Result<(Tagger, TrainReport)> {
+    ) -> Result<(Tagger, TrainReport, Option<Consistency>)> {
         let s = self.setup;
         let mut items: Vec<TrainItem> = self
             .pool
@@ -373,7 +378,7 @@ impl<'a> ActiveLearner<'a> {
         let mut rng = derived(self.seed, &[round as u64, RNG_TRAIN]);
         // Dev is evaluated after every epoch only when it selects the epoch.
         let dev_for_fit = (s.train.selection == Selection::DevF1).then_some(&s.dev);
-        let mut batch_loss: Box<dyn BatchLoss> = match &s.lada {
+        let mut lada = match &s.lada {
             Some(c) => {
                 let mut lada = Lada::new(c.clone())?;
                 if let Some(semi) = &c.semi {
@@ -386,9 +391,14 @@ impl<'a> ActiveLearner<'a> {
                         .collect();
                     lada = lada.with_unlabeled(unlabeled, self.seed);
                 }
-                Box::new(lada)
+                Some(lada)
             }
-            None => Box::new(PlainLoss),
+            None => None,
+        };
+        let mut plain = PlainLoss;
+        let batch_loss: &mut dyn BatchLoss = match lada.as_mut() {
+            Some(l) => l,
+            None => &mut plain,
         };
         let report = fit_with(
             &tagger,
@@ -397,12 +407,12 @@ impl<'a> ActiveLearner<'a> {
             &s.train,
             &mut rng,
             &mut |e| log(&e.to_string()),
-            batch_loss.as_mut(),
+            batch_loss,
         )?;
         if let Some(line) = batch_loss.summary() {
             log(&line);
         }
-        Ok((tagger, report))
+        Ok((tagger, report, lada.and_then(|l| l.consistency())))
     }
 
     /// Trains `C − 1` committee members on bootstrap resamples of the labeled set.
@@ -532,7 +542,7 @@ impl<'a> ActiveLearner<'a> {
         self.augmented.extend(new_augmented.iter().cloned());
         // 4. Train on L ∪ L*.
         let t0 = Instant::now();
-        let (tagger, report) = self.train_round(round, log)?;
+        let (tagger, report, consistency) = self.train_round(round, log)?;
         train_seconds += t0.elapsed().as_secs_f64();
         // 5. Evaluate.
         let dev = evaluate(
@@ -570,6 +580,7 @@ impl<'a> ActiveLearner<'a> {
             test: ScoreSummary::from(&test.scores),
             train_seconds,
             seconds: started.elapsed().as_secs_f64(),
+            consistency,
         })
     }
 }

@@ -47,6 +47,9 @@ pub struct RoundRow {
     pub train_seconds: f64,
     /// Seconds for the round.
     pub seconds: f64,
+    /// Semi-LADA: the share (%) of paraphrases that kept their sentence's predicted entity
+    /// counts per type during training (see [`RoundResult::consistency`]); `None` otherwise.
+    pub paraphrase_kept: Option<f64>,
 }
 
 impl RoundRow {
@@ -74,6 +77,10 @@ impl RoundRow {
                 .collect(),
             train_seconds: r.train_seconds,
             seconds: r.seconds,
+            paraphrase_kept: r
+                .consistency
+                .filter(|c| c.compared > 0)
+                .map(|c| 100.0 * c.kept as f64 / c.compared as f64),
         }
     }
 }
@@ -94,7 +101,7 @@ pub struct Results {
     pub planned_rounds: usize,
 }
 
-const FIXED: [&str; 16] = [
+const FIXED: [&str; 17] = [
     "experiment",
     "policy",
     "seed",
@@ -111,6 +118,7 @@ const FIXED: [&str; 16] = [
     "test_weighted_f1",
     "train_seconds",
     "seconds",
+    "paraphrase_kept",
 ];
 
 impl Results {
@@ -185,6 +193,10 @@ impl Results {
             ),
             f("train_seconds", r.iter().map(|x| x.train_seconds).collect()),
             f("seconds", r.iter().map(|x| x.seconds).collect()),
+            Column::new(
+                "paraphrase_kept".into(),
+                r.iter().map(|x| x.paraphrase_kept).collect::<Vec<_>>(),
+            ),
         ];
         for t in self.types() {
             let v: Vec<Option<f64>> = r
@@ -207,7 +219,7 @@ impl Results {
         for x in &self.rows {
             let _ = write!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 csv_field(&self.name),
                 csv_field(&x.policy),
                 x.seed,
@@ -223,7 +235,8 @@ impl Results {
                 x.test_f1,
                 x.test_weighted_f1,
                 x.train_seconds,
-                x.seconds
+                x.seconds,
+                x.paraphrase_kept.map_or(String::new(), |v| v.to_string())
             );
             for t in &types {
                 match x.test_type_f1.iter().find(|(k, _)| k == t) {

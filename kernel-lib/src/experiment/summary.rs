@@ -221,6 +221,7 @@ pub(crate) mod tests {
             test_type_f1: Vec::new(),
             train_seconds: 0.0,
             seconds: 0.0,
+            paraphrase_kept: None,
         }
     }
 

@@ -190,6 +190,38 @@ fn loss_curves(
     Ok((chart, csv, table))
 }
 
+const CONSISTENCY_INTRO: &str = "How often a paraphrase kept its sentence's entity counts per type, both predicted by the model in training (argmax of the first word piece), over every unlabeled batch of training: per seed the share of compared pairs, then mean ± sample std over seeds. The consistency loss (LADA Eq. 5) assumes the counts agree; a low share means the paraphrases change what the loss asks the model to keep equal.";
+
+/// Mean ± std over seeds of each run's share of consistent paraphrases (runs without the
+/// measure are left out; `None` when no run has it).
+fn consistency_table(runs: &[Results]) -> Option<String> {
+    let mut table = String::from(
+        "| run | seeds measured | paraphrases that kept the entity counts (%) |\n|---|---:|---:|\n",
+    );
+    let mut any = false;
+    for r in runs {
+        let mut per_seed = std::collections::BTreeMap::<u64, Vec<f64>>::new();
+        for row in &r.rows {
+            if let Some(v) = row.paraphrase_kept {
+                per_seed.entry(row.seed).or_default().push(v);
+            }
+        }
+        let means: Vec<f64> = per_seed
+            .values()
+            .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+            .collect();
+        if let Ok(sm) = crate::metrics::stats::summarize(&means) {
+            any = true;
+            let _ = writeln!(
+                table,
+                "| {} | {} | {:.1} ± {:.1} |",
+                r.name, sm.n, sm.mean, sm.std
+            );
+        }
+    }
+    any.then_some(table)
+}
+
 const CLAIMS_INTRO: &str = "Each claim: the paper's gain of a method over its baseline, beside ours. Ours: per seed, the mean over the data-usage points of (run − baseline), paired by seed and round; mean ± sample std over seeds; a two-sided Wilcoxon signed-rank test over every paired point. Reproduced: the paper's sign and p < 0.05; partly: the paper's sign without significance; not reproduced: no gain or the opposite sign. Magnitudes are shown, not judged (MiniLM-L6, not BERT-base).";
 
 fn metric(dev: bool) -> impl Fn(&RoundRow) -> f64 + Copy {
@@ -445,6 +477,18 @@ impl LearningReport {
                 html_table(&t)
             );
         }
+        if let Some(t) = consistency_table(&runs) {
+            let _ = write!(
+                md,
+                "## Semi-LADA: paraphrase consistency\n\n{CONSISTENCY_INTRO}\n\n{t}\n"
+            );
+            let _ = write!(
+                figures,
+                "<h2>Semi-LADA: paraphrase consistency</h2>\n<p>{}</p>\n{}\n",
+                html_escape(CONSISTENCY_INTRO),
+                html_table(&t)
+            );
+        }
         if self.generated {
             let counts = runs
                 .iter()
@@ -552,5 +596,35 @@ impl LearningReport {
             html_escape(&prov.to_markdown())
         );
         write_atomic(&out.join("index.html"), html.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, kept: &[(u64, Option<f64>)]) -> Results {
+        let rows = kept
+            .iter()
+            .map(|&(seed, k)| RoundRow {
+                seed,
+                paraphrase_kept: k,
+                ..RoundRow::default()
+            })
+            .collect();
+        Results::new(name.into(), rows, Vec::new(), 0)
+    }
+
+    #[test]
+    fn the_consistency_table_lists_only_runs_that_measured_it() {
+        assert_eq!(consistency_table(&[run("base", &[(1, None)])]), None);
+        let t = consistency_table(&[
+            run("base", &[(1, None), (2, None)]),
+            run("semi", &[(1, Some(60.0)), (2, Some(80.0))]),
+        ])
+        .unwrap();
+        assert!(!t.contains("| base |"), "{t}");
+        // Mean 70, sample std √200 = 14.1 over the two seeds.
+        assert!(t.contains("| semi | 2 | 70.0 ± 14.1 |"), "{t}");
     }
 }
