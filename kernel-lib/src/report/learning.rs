@@ -131,6 +131,7 @@ fn loss_curves(
     title: &str,
     scale: &str,
     model: &str,
+    seeds: &str,
     run_dirs: &[PathBuf],
 ) -> Result<(Chart, String, String)> {
     let mut csv = String::from("run,seed,epoch,train_loss,dev_loss,dev_f1\n");
@@ -182,7 +183,7 @@ fn loss_curves(
         }
     }
     let chart = Chart {
-        title: format!("{title}: dev loss ({scale} scale, {model})"),
+        title: format!("{title}: dev loss ({scale} scale, {model}, {seeds})"),
         x_label: "epoch".into(),
         y_label: "dev loss (cross-entropy)".into(),
         series,
@@ -191,6 +192,27 @@ fn loss_curves(
 }
 
 const CONSISTENCY_INTRO: &str = "How often a paraphrase kept its sentence's entity counts per type, both predicted by the model in training (argmax of the first word piece), over every unlabeled batch of training: per seed the share of compared pairs, then mean ± sample std over seeds. The consistency loss (LADA Eq. 5) assumes the counts agree; a low share means the paraphrases change what the loss asks the model to keep equal.";
+
+/// How many seeds the runs hold, for chart titles: "3 seeds", "4–5 seeds per run".
+fn seeds_label(runs: &[Results]) -> String {
+    let counts: Vec<usize> = runs
+        .iter()
+        .filter(|r| !r.rows.is_empty())
+        .map(|r| {
+            r.rows
+                .iter()
+                .map(|row| row.seed)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        })
+        .collect();
+    match (counts.iter().min(), counts.iter().max()) {
+        (Some(1), Some(1)) => "1 seed".into(),
+        (Some(a), Some(b)) if a == b => format!("{a} seeds"),
+        (Some(a), Some(b)) => format!("{a}–{b} seeds per run"),
+        _ => "no runs yet".into(),
+    }
+}
 
 /// Mean ± std over seeds of each run's share of consistent paraphrases (runs without the
 /// measure are left out; `None` when no run has it).
@@ -378,8 +400,9 @@ impl LearningReport {
                 .map_or("files".to_string(), |x| x.as_str().to_string());
             format!("{corpus} (pool {})", c.data.pool_subset)
         });
+        let seeds = seeds_label(&runs);
         let chart = Chart {
-            title: format!("{} ({} scale, {model})", self.title, self.scale),
+            title: format!("{} ({} scale, {model}, {seeds})", self.title, self.scale),
             x_label: "labeled sentences".into(),
             y_label: what.into(),
             series,
@@ -435,7 +458,7 @@ impl LearningReport {
                 format!("mean {what}")
             };
             let chart = DotChart {
-                title: format!("{} ({} scale, {model})", self.title, self.scale),
+                title: format!("{} ({} scale, {model}, {seeds})", self.title, self.scale),
                 x_label: dots.x_label.clone(),
                 y_label: y_label.clone(),
                 values: values.clone(),
@@ -462,7 +485,7 @@ impl LearningReport {
             );
         }
         if self.loss {
-            let (chart, csv, t) = loss_curves(&self.title, &self.scale, &model, run_dirs)?;
+            let (chart, csv, t) = loss_curves(&self.title, &self.scale, &model, &seeds, run_dirs)?;
             let svg = chart.svg()?;
             write_atomic(&out.join("loss.svg"), svg.as_bytes())?;
             chart.write_png(&out.join("loss.png"))?;
@@ -613,6 +636,17 @@ mod tests {
             })
             .collect();
         Results::new(name.into(), rows, Vec::new(), 0)
+    }
+
+    #[test]
+    fn chart_titles_count_the_seeds_of_the_runs() {
+        let one = run("a", &[(1, None)]);
+        let three = run("b", &[(1, None), (2, None), (3, None), (3, None)]);
+        let empty = run("c", &[]);
+        assert_eq!(seeds_label(std::slice::from_ref(&one)), "1 seed");
+        assert_eq!(seeds_label(&[three.clone(), empty.clone()]), "3 seeds");
+        assert_eq!(seeds_label(&[one, three]), "1–3 seeds per run");
+        assert_eq!(seeds_label(&[empty]), "no runs yet");
     }
 
     #[test]
