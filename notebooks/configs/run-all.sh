@@ -9,8 +9,10 @@
 # folder that is missing here but was snapshotted into reports/runs/NAME (snapshot-runs.sh)
 # is copied back first; seqlab then trains the unsaved model again from the recorded rounds.
 # Results: runs/NAME/ (or $SEQLAB_RUNS/NAME/).
-# usage: [SEQLAB_RUNS=DIR] nohup bash notebooks/configs/run-all.sh [PASS...] > queue.log 2>&1 &
+# usage: [SEQLAB_RUNS=DIR] [SEQLAB_GRID="NAME..."] nohup bash notebooks/configs/run-all.sh [PASS...] > queue.log 2>&1 &
 #   PASS: which seed of each config's list to run (default: 1 2 3 4 5)
+#   SEQLAB_GRID: only these configs, in this order (depth first on one study, e.g.
+#   SEQLAB_GRID="seqmix-disc-none seqmix-disc-500" ... 2 3)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin seqlab
@@ -37,6 +39,12 @@ for size in 10 30; do
   for m in base intra inter intra-inter semi-intra semi-inter; do names+=("lada-conll-$size-$m"); done
 done
 names+=(lada-conll-full-base lada-conll-full-intra lada-conll-full-inter)
+if [ -n "${SEQLAB_GRID:-}" ]; then
+  read -r -a names <<<"$SEQLAB_GRID"
+  for n in "${names[@]}"; do
+    [ -f "notebooks/configs/$n.toml" ] || { echo "SEQLAB_GRID: no config notebooks/configs/$n.toml" >&2; exit 2; }
+  done
+fi
 passes=("$@")
 [ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
 for pass in "${passes[@]}"; do
