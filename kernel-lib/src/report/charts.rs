@@ -113,8 +113,28 @@ pub fn color_for(name: &str) -> RGBColor {
     let h = name.bytes().fold(2166136261u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(16777619)
     });
-    let palette = Palette99::pick(h as usize % 99).to_rgba();
-    RGBColor(palette.0, palette.1, palette.2)
+    let c = Palette99::pick(h as usize % 99).to_rgba();
+    readable_on_white(RGBColor(c.0, c.1, c.2))
+}
+
+/// The brightest luma (ITU-R BT.601, 0–255) a series colour may have: paler colours (some of
+/// `Palette99`'s yellows and pastels) vanish on the white background.
+const MAX_LUMA: f64 = 160.0;
+
+fn luma(c: RGBColor) -> f64 {
+    0.299 * f64::from(c.0) + 0.587 * f64::from(c.1) + 0.114 * f64::from(c.2)
+}
+
+/// `c` darkened, hue kept, until its luma is at most [`MAX_LUMA`].
+fn readable_on_white(c: RGBColor) -> RGBColor {
+    let l = luma(c);
+    if l <= MAX_LUMA {
+        return c;
+    }
+    let k = MAX_LUMA / l;
+    // Channels scale down, so the products stay within 0..=255.
+    let scale = |v: u8| (f64::from(v) * k).floor() as u8;
+    RGBColor(scale(c.0), scale(c.1), scale(c.2))
 }
 
 pub(crate) fn register() {
@@ -321,5 +341,30 @@ mod tests {
         }
         assert_eq!(color_for("conll-random"), color_for("wnut-random"));
         assert_eq!(color_for("paper seqmix-sub"), color_for("seqmix-sub"));
+    }
+
+    #[test]
+    fn hashed_colours_are_dark_enough_to_read_on_white() {
+        // seqmix-disc-1000 hashed to a pale yellow (luma 224) before colours were darkened.
+        assert!(
+            super::luma(super::readable_on_white(plotters::style::RGBColor(
+                255, 255, 224
+            ))) <= super::MAX_LUMA
+        );
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..500 {
+            let c = color_for(&format!("study-{i}"));
+            assert!(super::luma(c) <= super::MAX_LUMA, "study-{i}: {c:?}");
+            seen.insert((c.0, c.1, c.2));
+        }
+        // Darkening keeps the hues apart: Palette99 cycles through about 22 distinct colours,
+        // and nearly all of them stay distinct.
+        assert!(
+            seen.len() >= 20,
+            "{} distinct colours: {seen:?}",
+            seen.len()
+        );
+        let dark = plotters::style::RGBColor(31, 119, 180);
+        assert_eq!(super::readable_on_white(dark), dark);
     }
 }
