@@ -433,6 +433,8 @@ fn a_learning_curve_report_is_written_from_run_folders() {
             seqlab::report::claims::Claim::new("other", "tiny", "other beats tiny", "Table 0")
                 .gain(1.0),
         ],
+        // Run `a` stands in for a full-data run: its last point is the dashed line.
+        full_data: Some(s.out("a")),
     }
     .write(&[s.out("a"), s.out("b")], &out)
     .unwrap();
@@ -502,6 +504,52 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         "{loss}"
     );
     assert!(md.contains("## Dev loss per epoch"), "{md}");
+    // The full-data level: the mean of the last point of run `a` over its seeds.
+    let a = seqlab::experiment::Experiment::resume(s.out("a"))
+        .unwrap()
+        .collect()
+        .unwrap();
+    let curve = seqlab::experiment::learning_curve(&a.rows, |r| r.test_f1);
+    let last = curve.last().unwrap();
+    let line = format!(
+        "Dashed line: full data: tiny, the tagger trained on all {} training sentences: test F1 (%) {:.2} ± {:.2} (n = {}).",
+        last.labeled_sentences, last.mean, last.std, last.n
+    );
+    assert!(md.contains(&line), "{line}\n{md}");
+    assert!(svg.contains("full data: tiny"));
+    assert!(html.contains(&line));
+    // The curves by labeled words: a chart and the mean words per point.
+    assert!(md.contains("## By labeled words"), "{md}");
+    for f in ["curve-tokens.svg", "curve-tokens.png"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let first = &curve[0];
+    let words: Vec<f64> = a
+        .rows
+        .iter()
+        .filter(|r| r.round == first.round)
+        .map(|r| r.labeled_tokens as f64)
+        .collect();
+    let mean_words = words.iter().sum::<f64>() / words.len() as f64;
+    assert_eq!(first.labeled_tokens, mean_words);
+    let row = format!("| {} | {:.0} |", first.labeled_sentences, mean_words);
+    assert!(md.contains(&row), "{row}\n{md}");
+    // A full-data run not made yet is named, and no line is drawn.
+    let out2 = s.out("report-2");
+    seqlab::report::learning::LearningReport {
+        title: "Tiny".into(),
+        scale: "quick".into(),
+        full_data: Some(s.out("not-made")),
+        ..Default::default()
+    }
+    .write(&[s.out("a")], &out2)
+    .unwrap();
+    let md2 = std::fs::read_to_string(out2.join("index.md")).unwrap();
+    assert!(
+        md2.contains("Full-data reference not-made: not run yet."),
+        "{md2}"
+    );
+    assert!(!md2.contains("Dashed line"), "{md2}");
 }
 
 #[test]

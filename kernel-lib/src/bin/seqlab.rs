@@ -96,6 +96,9 @@ enum Command {
         /// lada-table3-germeval, lada-table5.
         #[arg(long)]
         paper: Option<String>,
+        /// A run folder trained on all training data, drawn as a dashed reference line.
+        #[arg(long)]
+        full_data: Option<PathBuf>,
     },
     /// Write reports/README.md: every report folder with its title, scale and computed verdict.
     ReportIndex {
@@ -357,6 +360,7 @@ fn main() -> ExitCode {
             scale,
             dev,
             paper,
+            full_data,
         } => paper
             .as_deref()
             .map_or(Ok(Vec::new()), seqlab::report::paper::by_name)
@@ -366,6 +370,7 @@ fn main() -> ExitCode {
                     scale,
                     dev,
                     paper,
+                    full_data,
                     ..Default::default()
                 }
                 .write(&run_dirs, &out)

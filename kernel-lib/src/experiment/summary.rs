@@ -19,6 +19,9 @@ pub struct CurvePoint {
     pub round: usize,
     /// `|L|` in sentences (the mean over seeds; equal across seeds with sentence budgets).
     pub labeled_sentences: usize,
+    /// `|L|` in words, the mean over seeds (policies differ in the length of the sentences
+    /// they pick).
+    pub labeled_tokens: f64,
     /// Seeds at this point.
     pub n: usize,
     /// Mean of the metric.
@@ -42,10 +45,13 @@ pub fn learning_curve(rows: &[RoundRow], metric: impl Fn(&RoundRow) -> f64) -> V
             let values: Vec<f64> = rs.iter().map(|r| metric(r)).collect();
             let s = summarize(&values).ok()?;
             let labeled = rs.iter().map(|r| r.labeled_sentences).sum::<usize>() / rs.len().max(1);
+            let tokens =
+                rs.iter().map(|r| r.labeled_tokens as f64).sum::<f64>() / rs.len().max(1) as f64;
             Some(CurvePoint {
                 policy,
                 round,
                 labeled_sentences: labeled,
+                labeled_tokens: tokens,
                 n: s.n,
                 mean: s.mean,
                 std: s.std,

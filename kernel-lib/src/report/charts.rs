@@ -3,7 +3,8 @@
 //! same. Text uses an embedded DejaVu Sans (no system font library needed).
 //!
 //! Learning curves: a mean line per method with a ±1 std band over seeds and markers at each
-//! point; reference numbers (a paper's) as hollow markers on a thin line. Every method keeps
+//! point; reference numbers (a paper's) as hollow markers on a thin line; a reference level
+//! (the tagger trained on all training data) as a dashed horizontal line. Every method keeps
 //! its colour in every figure ([`color_for`]); random sampling is always grey.
 //!
 //! ```
@@ -13,9 +14,10 @@
 //!     x_label: "labeled sentences".into(),
 //!     y_label: "test F1 (%)".into(),
 //!     series: vec![Series::new("nte", vec![(200.0, 65.0, 1.0), (300.0, 75.0, 0.5)])],
+//!     hlines: vec![("full data".into(), 88.0)],
 //! };
 //! let svg = chart.svg()?;
-//! assert!(svg.starts_with("<svg") && svg.contains("nte"));
+//! assert!(svg.starts_with("<svg") && svg.contains("nte") && svg.contains("full data"));
 //! # Ok::<(), seqlab::Error>(())
 //! ```
 
@@ -68,6 +70,9 @@ pub struct Chart {
     pub y_label: String,
     /// The lines.
     pub series: Vec<Series>,
+    /// `(name, y)`: dashed horizontal reference lines across the chart (e.g. the tagger
+    /// trained on all training data).
+    pub hlines: Vec<(String, f64)>,
 }
 
 const WIDTH: u32 = 760;
@@ -159,6 +164,10 @@ impl Chart {
             x1 = x1.max(x);
             y0 = y0.min(m - s);
             y1 = y1.max(m + s);
+        }
+        for &(_, y) in &self.hlines {
+            y0 = y0.min(y);
+            y1 = y1.max(y);
         }
         if x0 > x1 {
             return ((0.0, 1.0), (0.0, 1.0));
@@ -264,6 +273,19 @@ impl Figure for Chart {
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(chart_err)?;
+        for (name, y) in &self.hlines {
+            let c = color_for(name);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x0, *y), (x1, *y)],
+                    6,
+                    4,
+                    c.stroke_width(1),
+                ))
+                .map_err(chart_err)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c));
+        }
         for s in &self.series {
             let color = color_for(&s.name);
             if !s.reference && s.points.len() > 1 {

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::experiment::{ExperimentConfig, Results, RoundRow, learning_curve, markdown_table};
+use crate::experiment::{
+    CurvePoint, ExperimentConfig, Results, RoundRow, learning_curve, markdown_table,
+};
 use crate::files::write_atomic;
 use crate::report::charts::{Chart, Figure, Series};
 use crate::report::claims::{Claim, check, claims_table, overall};
@@ -44,6 +46,56 @@ pub struct LearningReport {
     /// The papers' claims checked against the runs ([`crate::report::claims`]): a table and
     /// the report's `**Verdict:**` line.
     pub claims: Vec<Claim>,
+    /// A run trained on all training data (e.g. `lada-conll-full-base`): its final F1 is
+    /// drawn as a dashed line, the ceiling the low-resource curves approach. A folder that
+    /// does not exist yet is named as not run.
+    pub full_data: Option<PathBuf>,
+}
+
+/// The level of a full-data run: its label and the last point of its curve.
+fn full_data_level(
+    dir: &Path,
+    m: impl Fn(&RoundRow) -> f64 + Copy,
+) -> Result<Option<(String, CurvePoint)>> {
+    if !dir.join("config.json").is_file() {
+        return Ok(None);
+    }
+    let r = crate::experiment::Experiment::resume(dir)?.collect()?;
+    Ok(learning_curve(&r.rows, m)
+        .pop()
+        .map(|p| (format!("full data: {}", r.name), p)))
+}
+
+/// `| labeled sentences | run … |` with the mean labeled words (over seeds) at each point.
+fn tokens_table(runs: &[Results]) -> String {
+    let curves: Vec<(String, Vec<CurvePoint>)> = runs
+        .iter()
+        .map(|r| (r.name.clone(), learning_curve(&r.rows, |x| x.test_f1)))
+        .collect();
+    let mut usage: Vec<usize> = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|p| p.labeled_sentences))
+        .collect();
+    usage.sort_unstable();
+    usage.dedup();
+    let mut out = String::from("| labeled sentences |");
+    for (name, _) in &curves {
+        let _ = write!(out, " {name} |");
+    }
+    let _ = writeln!(out, "\n|---:|{}", "---:|".repeat(curves.len()));
+    for u in usage {
+        let _ = write!(out, "| {u} |");
+        for (_, c) in &curves {
+            match c.iter().find(|p| p.labeled_sentences == u) {
+                Some(p) => {
+                    let _ = write!(out, " {:.0} |", p.labeled_tokens);
+                }
+                None => out.push_str(" – |"),
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 impl LearningReport {
@@ -187,9 +239,12 @@ fn loss_curves(
         x_label: "epoch".into(),
         y_label: "dev loss (cross-entropy)".into(),
         series,
+        hlines: Vec::new(),
     };
     Ok((chart, csv, table))
 }
+
+const TOKENS_INTRO: &str = "The same curves against the number of labeled words (mean over seeds at each point), the annotation cost of a policy that prefers long sentences. Mean labeled words:";
 
 const CONSISTENCY_INTRO: &str = "How often a paraphrase kept its sentence's entity counts per type, both predicted by the model in training (argmax of the first word piece), over every unlabeled batch of training: per seed the share of compared pairs, then mean ± sample std over seeds. The consistency loss (LADA Eq. 5) assumes the counts agree; a low share means the paraphrases change what the loss asks the model to keep equal.";
 
@@ -401,15 +456,50 @@ impl LearningReport {
             format!("{corpus} (pool {})", c.data.pool_subset)
         });
         let seeds = seeds_label(&runs);
+        let full = match &self.full_data {
+            Some(d) => full_data_level(d, m)?,
+            None => None,
+        };
+        let hlines: Vec<(String, f64)> = full.iter().map(|(l, p)| (l.clone(), p.mean)).collect();
         let chart = Chart {
             title: format!("{} ({} scale, {model}, {seeds})", self.title, self.scale),
             x_label: "labeled sentences".into(),
             y_label: what.into(),
             series,
+            hlines: hlines.clone(),
         };
         let svg = chart.svg()?;
         write_atomic(&out.join("curve.svg"), svg.as_bytes())?;
         chart.write_png(&out.join("curve.png"))?;
+        // The same curves against labeled words, where a curve has more than one point.
+        let by_tokens = if shown.iter().any(|r| learning_curve(&r.rows, m).len() > 1) {
+            let series = shown
+                .iter()
+                .map(|r| {
+                    let pts = learning_curve(&r.rows, m)
+                        .into_iter()
+                        .map(|p| (p.labeled_tokens, p.mean, p.std))
+                        .collect();
+                    Series::new(r.name.clone(), pts)
+                })
+                .collect();
+            let chart = Chart {
+                title: format!(
+                    "{} by labeled words ({} scale, {model}, {seeds})",
+                    self.title, self.scale
+                ),
+                x_label: "labeled words (mean over seeds)".into(),
+                y_label: what.into(),
+                series,
+                hlines,
+            };
+            let svg = chart.svg()?;
+            write_atomic(&out.join("curve-tokens.svg"), svg.as_bytes())?;
+            chart.write_png(&out.join("curve-tokens.png"))?;
+            Some((svg, tokens_table(&shown)))
+        } else {
+            None
+        };
         for r in &runs {
             write_atomic(
                 &out.join(format!("results-{}.csv", r.name)),
@@ -447,8 +537,35 @@ impl LearningReport {
                 overall(&checks)
             );
         }
-        let _ = write!(md, "\n{table}\n![learning curves](curve.svg)\n\n");
+        let full_line = match (&self.full_data, &full) {
+            (_, Some((label, p))) => format!(
+                "Dashed line: {label}, the tagger trained on all {} training sentences: {what} {:.2} ± {:.2} (n = {}).\n\n",
+                p.labeled_sentences, p.mean, p.std, p.n
+            ),
+            (Some(d), None) => format!(
+                "Full-data reference {}: not run yet.\n\n",
+                d.file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            ),
+            (None, None) => String::new(),
+        };
+        let _ = write!(
+            md,
+            "\n{table}\n{full_line}![learning curves](curve.svg)\n\n"
+        );
         let mut figures = String::new();
+        if let Some((svg, t)) = &by_tokens {
+            let _ = write!(
+                md,
+                "## By labeled words\n\n{TOKENS_INTRO}\n\n{t}\n![learning curves by labeled words](curve-tokens.svg)\n\n"
+            );
+            let _ = write!(
+                figures,
+                "<h2>By labeled words</h2>\n<p>{}</p>\n{}\n<figure>{svg}</figure>\n",
+                html_escape(TOKENS_INTRO),
+                html_table(t)
+            );
+        }
         if let Some(dots) = &self.dots {
             let values = dots.values(&runs, &m);
             let reference = dots.reference_value(&runs, &m);
@@ -614,8 +731,13 @@ impl LearningReport {
         }
         let _ = write!(
             html,
-            "{body}\n{}\n<figure>{svg}</figure>\n{figures}{extra}<pre>{}</pre>\n</body></html>\n",
+            "{body}\n{}\n{}<figure>{svg}</figure>\n{figures}{extra}<pre>{}</pre>\n</body></html>\n",
             html_table(&table),
+            if full_line.is_empty() {
+                String::new()
+            } else {
+                format!("<p>{}</p>\n", html_escape(full_line.trim()))
+            },
             html_escape(&prov.to_markdown())
         );
         write_atomic(&out.join("index.html"), html.as_bytes())

@@ -145,6 +145,9 @@ pub struct Item {
     pub generated: bool,
     /// The papers' claims checked against the runs.
     pub claims: Vec<Claim>,
+    /// A run on all training data, drawn as a dashed line at the cpu and paper scales
+    /// ([`LearningReport::full_data`]); the quick scale leaves it out.
+    pub full_data: Option<String>,
 }
 
 impl Item {
@@ -167,6 +170,7 @@ impl Item {
             loss: false,
             generated: false,
             claims: Vec::new(),
+            full_data: None,
         };
         for r in &item.runs {
             let p = item.config_path(r);
@@ -291,6 +295,24 @@ impl Item {
     pub fn with_paper_claim(self, run: &str, baseline: &str, statement: &str) -> Result<Self> {
         let claim = Claim::from_paper(&self.paper, run, baseline, statement)?;
         self.with_claim(claim)
+    }
+
+    /// Draws `run`, a tagger trained on all training data (e.g. `lada-conll-full-base`), as a
+    /// dashed line: the level the low-resource curves approach. Its config must exist; the
+    /// run itself may not have been made yet (the report then says so).
+    ///
+    /// # Errors
+    /// No config `notebooks/configs/RUN.toml`.
+    pub fn with_full_data(mut self, run: &str) -> Result<Self> {
+        let p = self.config_path(run);
+        if !p.is_file() {
+            return Err(Error::config(
+                "full_data",
+                format!("no config {} for run `{run}`", p.display()),
+            ));
+        }
+        self.full_data = Some(run.to_string());
+        Ok(self)
     }
 
     /// Reports dev F1 (the paper's numbers are validation F1).
@@ -426,6 +448,11 @@ impl Item {
             loss: self.loss,
             generated: self.generated,
             claims: self.claims.clone(),
+            full_data: self
+                .full_data
+                .as_deref()
+                .filter(|_| self.scale != Scale::Quick)
+                .map(|r| self.run_dir(r)),
         };
         report.write(&dirs, &out)?;
         ItemReport::read(&out)
