@@ -18,4 +18,6 @@ pub use config::{AugmentConfig, DataConfig, ExperimentConfig, ModelConfig};
 pub use progress::Progress;
 pub use results::{Results, RoundRow};
 pub use runner::Experiment;
-pub use summary::{CurvePoint, aulc, compare_policies, learning_curve, markdown_table};
+pub use summary::{
+    CurvePoint, aulc, compare_policies, learning_curve, markdown_table, points_table,
+};

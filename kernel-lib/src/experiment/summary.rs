@@ -111,6 +111,41 @@ pub fn compare_policies(
     wilcoxon(&x, &y, alternative)
 }
 
+/// `| labeled sentences | NAME … |`: one row per data-usage point of any curve, one column per
+/// curve, `cell` of the curve's point there (`–` where it has none).
+pub fn points_table(
+    curves: &[(String, Vec<CurvePoint>)],
+    cell: impl Fn(&CurvePoint) -> String,
+) -> String {
+    use std::fmt::Write as _;
+    let mut usage: Vec<usize> = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|p| p.labeled_sentences))
+        .collect();
+    usage.sort_unstable();
+    usage.dedup();
+    let mut out = String::from("| labeled sentences |");
+    for (name, _) in curves {
+        let _ = write!(out, " {name} |");
+    }
+    out.push_str("\n|---:|");
+    out.push_str(&"---:|".repeat(curves.len()));
+    out.push('\n');
+    for u in &usage {
+        let _ = write!(out, "| {u} |");
+        for (_, c) in curves {
+            match c.iter().find(|p| p.labeled_sentences == *u) {
+                Some(p) => {
+                    let _ = write!(out, " {} |", cell(p));
+                }
+                None => out.push_str(" – |"),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A Markdown table of several runs, one column per run (named after it): `metric` (e.g. test F1) mean ±
 /// std over seeds per data-usage point, the area under each mean curve, and the mean wall time of one curve.
 /// Partial runs are shown with the number of seeds each cell has.
@@ -133,31 +168,9 @@ pub fn markdown_table(
             (name, learning_curve(&r.rows, metric))
         })
         .collect();
-    let mut usage: Vec<usize> = curves
-        .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.labeled_sentences))
-        .collect();
-    usage.sort_unstable();
-    usage.dedup();
-    let mut out = String::from("| labeled sentences |");
-    for (name, _) in &curves {
-        let _ = write!(out, " {name} |");
-    }
-    out.push_str("\n|---:|");
-    out.push_str(&"---:|".repeat(curves.len()));
-    out.push('\n');
-    for u in &usage {
-        let _ = write!(out, "| {u} |");
-        for (_, c) in &curves {
-            match c.iter().find(|p| p.labeled_sentences == *u) {
-                Some(p) => {
-                    let _ = write!(out, " {:.2} ± {:.2} (n={}) |", p.mean, p.std, p.n);
-                }
-                None => out.push_str(" – |"),
-            }
-        }
-        out.push('\n');
-    }
+    let mut out = points_table(&curves, |p| {
+        format!("{:.2} ± {:.2} (n={})", p.mean, p.std, p.n)
+    });
     let _ = write!(out, "| area under the mean curve (complete curves) |");
     for ((_, c), r) in curves.iter().zip(runs) {
         if c.len() != r.planned_rounds + 1 {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::experiment::{
-    CurvePoint, ExperimentConfig, Results, RoundRow, learning_curve, markdown_table,
+    CurvePoint, ExperimentConfig, Results, RoundRow, learning_curve, markdown_table, points_table,
 };
 use crate::files::write_atomic;
 use crate::report::charts::{Chart, Figure, Series};
@@ -72,30 +72,7 @@ fn tokens_table(runs: &[Results]) -> String {
         .iter()
         .map(|r| (r.name.clone(), learning_curve(&r.rows, |x| x.test_f1)))
         .collect();
-    let mut usage: Vec<usize> = curves
-        .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.labeled_sentences))
-        .collect();
-    usage.sort_unstable();
-    usage.dedup();
-    let mut out = String::from("| labeled sentences |");
-    for (name, _) in &curves {
-        let _ = write!(out, " {name} |");
-    }
-    let _ = writeln!(out, "\n|---:|{}", "---:|".repeat(curves.len()));
-    for u in usage {
-        let _ = write!(out, "| {u} |");
-        for (_, c) in &curves {
-            match c.iter().find(|p| p.labeled_sentences == u) {
-                Some(p) => {
-                    let _ = write!(out, " {:.0} |", p.labeled_tokens);
-                }
-                None => out.push_str(" – |"),
-            }
-        }
-        out.push('\n');
-    }
-    out
+    points_table(&curves, |p| format!("{:.0}", p.labeled_tokens))
 }
 
 impl LearningReport {
