@@ -83,6 +83,18 @@ impl LearningReport {
             .map_or_else(|| run.to_string(), |(_, g)| g.clone())
     }
 
+    /// The runs a claim may name: every run, and every group of runs (one method over several
+    /// sizes), whose merged rows pair by seed and size.
+    fn claim_runs(&self, runs: &[Results]) -> Vec<Results> {
+        let mut out = runs.to_vec();
+        for g in self.merged(runs) {
+            if !out.iter().any(|r| r.name == g.name) {
+                out.push(g);
+            }
+        }
+        out
+    }
+
     /// The runs merged by [`LearningReport::groups`], in order of first appearance. Rows of
     /// runs without query rounds are keyed by their size (`round` = labeled sentences), so
     /// that the sizes stay separate points of one curve.
@@ -506,7 +518,12 @@ impl LearningReport {
         if partial {
             md.push_str("\n**Partial:** some runs are still in progress; cells give the number of seeds they hold (n).\n");
         }
-        let checks: Vec<_> = self.claims.iter().map(|c| check(c, &runs, &m)).collect();
+        let claim_runs = self.claim_runs(&runs);
+        let checks: Vec<_> = self
+            .claims
+            .iter()
+            .map(|c| check(c, &claim_runs, &m))
+            .collect();
         if !checks.is_empty() {
             let _ = writeln!(
                 md,
@@ -724,6 +741,7 @@ impl LearningReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::claims::Verdict;
 
     fn run(name: &str, kept: &[(u64, Option<f64>)]) -> Results {
         let rows = kept
@@ -746,6 +764,61 @@ mod tests {
         assert_eq!(seeds_label(&[three.clone(), empty.clone()]), "3 seeds");
         assert_eq!(seeds_label(&[one, three]), "1–3 seeds per run");
         assert_eq!(seeds_label(&[empty]), "no runs yet");
+    }
+
+    #[test]
+    fn a_claim_on_groups_pools_the_sizes_and_gains_power() {
+        // One method and its baseline at two sizes, three seeds; the method is 1 point ahead
+        // everywhere (plus a seed-dependent wiggle, so that no two differences tie).
+        let sized = |name: &str, size: usize, gain: f64| {
+            let rows = (1..=3u64)
+                .map(|seed| RoundRow {
+                    seed,
+                    labeled_sentences: size,
+                    test_f1: 70.0 + size as f64 / 100.0 + gain * (1.0 + seed as f64 / 10.0),
+                    ..RoundRow::default()
+                })
+                .collect();
+            Results::new(name.into(), rows, Vec::new(), 0)
+        };
+        let runs = vec![
+            sized("m-5-x", 700, 1.0),
+            sized("m-5-base", 700, 0.0),
+            sized("m-10-x", 1400, 1.1),
+            sized("m-10-base", 1400, 0.0),
+        ];
+        let report = LearningReport {
+            groups: runs
+                .iter()
+                .map(|r| {
+                    (
+                        r.name.clone(),
+                        r.name.replace("-5-", "-").replace("-10-", "-"),
+                    )
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let all = report.claim_runs(&runs);
+        assert_eq!(all.len(), 6, "four runs and two groups");
+        let f1 = |r: &RoundRow| r.test_f1;
+        let one_size = check(
+            &Claim::new("m-5-x", "m-5-base", "x beats base at 5", "T"),
+            &all,
+            &f1,
+        );
+        let pooled = check(&Claim::new("m-x", "m-base", "x beats base", "T"), &all, &f1);
+        // Three paired points: the exact two-sided p is at least 0.25, so at best "partly".
+        assert_eq!((one_size.points, one_size.verdict), (3, Verdict::Partly));
+        // Six: every seed at both sizes, p = 2/64.
+        assert_eq!((pooled.seeds, pooled.points), (3, 6));
+        assert!(
+            (pooled.p_value.unwrap() - 2.0 / 64.0).abs() < 1e-9,
+            "{pooled:?}"
+        );
+        assert_eq!(pooled.verdict, Verdict::Reproduced);
+        let expected = (1.0 * 1.2 + 1.1 * 1.2) / 2.0; // seed 2's mean gain
+        assert!((pooled.mean - expected).abs() < 1e-9, "{pooled:?}");
     }
 
     #[test]

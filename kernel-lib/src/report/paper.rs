@@ -397,9 +397,63 @@ pub fn for_runs(all: Vec<PaperCurve>, runs: &[&str]) -> Vec<PaperCurve> {
         .collect()
 }
 
+/// The curves of grouped runs as one curve per group (`(run, group)` pairs, e.g. the 5/10/30 %
+/// runs of one LADA method as `lada-conll-inter`): the members' points together, sorted by
+/// size, under the group's name, so that a claim can pool the sizes. Groups with no member
+/// curve are left out.
+pub fn grouped(curves: &[PaperCurve], groups: &[(String, String)]) -> Vec<PaperCurve> {
+    let mut out: Vec<PaperCurve> = Vec::new();
+    for (run, group) in groups {
+        let Some(c) = curves.iter().find(|c| &c.run == run) else {
+            continue;
+        };
+        match out.iter_mut().find(|g| &g.run == group) {
+            Some(g) => g.points.extend(c.points.iter().copied()),
+            None => out.push(PaperCurve {
+                run: group.clone(),
+                ..c.clone()
+            }),
+        }
+    }
+    for g in &mut out {
+        g.points.sort_by_key(|p| p.0);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_curves_pool_the_sizes_of_a_method() {
+        let t3 = lada_table3_conll();
+        let groups: Vec<(String, String)> = [5, 10, 30]
+            .iter()
+            .flat_map(|s| {
+                ["base", "inter"]
+                    .map(|m| (format!("lada-conll-{s}-{m}"), format!("lada-conll-{m}")))
+            })
+            .collect();
+        let g = grouped(&t3, &groups);
+        assert_eq!(g.len(), 2);
+        let inter = g.iter().find(|c| c.run == "lada-conll-inter").unwrap();
+        assert_eq!(
+            inter.points,
+            vec![(700, 84.60), (1400, 87.81), (4200, 89.68)]
+        );
+        assert_eq!(inter.label, "BERT + Inter-LADA");
+        // The pooled claim's gain is the mean of the three sizes' gains.
+        let c = crate::report::claims::Claim::from_paper(
+            &g,
+            "lada-conll-inter",
+            "lada-conll-base",
+            "pooled",
+        )
+        .unwrap();
+        let expected = ((84.60 - 83.28) + (87.81 - 86.85) + (89.68 - 89.28)) / 3.0;
+        assert!((c.paper_gain.unwrap() - expected).abs() < 1e-9);
+    }
 
     #[test]
     fn transcriptions_have_the_tables_shape() {
