@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::experiment::results::RoundRow;
-use crate::metrics::stats::{Alternative, Wilcoxon, summarize, wilcoxon};
+use crate::metrics::stats::{Alternative, Wilcoxon, mean_pm_std, summarize, wilcoxon};
 
 /// One point of a learning curve over seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,7 +169,7 @@ pub fn markdown_table(
         })
         .collect();
     let mut out = points_table(&curves, |p| {
-        format!("{:.2} ± {:.2} (n={})", p.mean, p.std, p.n)
+        format!("{} (n={})", mean_pm_std(p.mean, p.std, p.n, 2, false), p.n)
     });
     let _ = write!(out, "| area under the mean curve (complete curves) |");
     for ((_, c), r) in curves.iter().zip(runs) {
@@ -289,7 +289,7 @@ pub(crate) mod tests {
             |r| r.test_f1,
         );
         assert!(
-            t.contains("| 200 | 61.00 ± 1.41 (n=2) | 58.00 ± 0.00 (n=1) |"),
+            t.contains("| 200 | 61.00 ± 1.41 (n=2) | 58.00 (n=1) |"),
             "{t}"
         );
         assert!(t.contains("| 300 | 71.00 ± 1.41 (n=2) | – |"), "{t}");

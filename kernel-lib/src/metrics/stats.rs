@@ -38,10 +38,35 @@ pub struct Summary {
 }
 
 impl fmt::Display for Summary {
-    /// `mean ± std` with the precision given (default 2 decimals).
+    /// `mean ± std` with the precision given (default 2 decimals); the mean alone for a
+    /// single value, whose sample standard deviation is undefined.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = f.precision().unwrap_or(2);
-        write!(f, "{:.p$} ± {:.p$}", self.mean, self.std)
+        f.write_str(&mean_pm_std(self.mean, self.std, self.n, p, false))
+    }
+}
+
+/// `mean ± std` over `n` values with `decimals` decimals (a leading sign on the mean when
+/// `signed`), or the mean alone when `n < 2`: a sample standard deviation needs two values,
+/// and "± 0.00" over one seed would read as a measured spread.
+///
+/// ```
+/// use seqlab::metrics::stats::mean_pm_std;
+///
+/// assert_eq!(mean_pm_std(74.114, 0.1, 3, 2, false), "74.11 ± 0.10");
+/// assert_eq!(mean_pm_std(54.58, 0.0, 1, 2, false), "54.58");
+/// assert_eq!(mean_pm_std(0.47, 0.2, 3, 2, true), "+0.47 ± 0.20");
+/// ```
+pub fn mean_pm_std(mean: f64, std: f64, n: usize, decimals: usize, signed: bool) -> String {
+    let m = if signed {
+        format!("{mean:+.decimals$}")
+    } else {
+        format!("{mean:.decimals$}")
+    };
+    if n < 2 {
+        m
+    } else {
+        format!("{m} ± {std:.decimals$}")
     }
 }
 

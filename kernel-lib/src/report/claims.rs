@@ -32,7 +32,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::experiment::{Results, RoundRow};
-use crate::metrics::stats::{Alternative, summarize, wilcoxon};
+use crate::metrics::stats::{Alternative, mean_pm_std, summarize, wilcoxon};
 use crate::report::paper::PaperCurve;
 use crate::report::sweep::{mean_gain, paired_rounds};
 
@@ -207,7 +207,11 @@ impl ClaimCheck {
         let ours = if self.seeds == 0 {
             "–".to_string()
         } else {
-            format!("{:+.2} ± {:.2} (n = {})", self.mean, self.std, self.seeds)
+            format!(
+                "{} (n = {})",
+                mean_pm_std(self.mean, self.std, self.seeds, 2, true),
+                self.seeds
+            )
         };
         let p = self
             .p_value

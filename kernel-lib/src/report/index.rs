@@ -210,7 +210,7 @@ mod tests {
              |---|---|---|---:|---:|---:|---:|\n\
              | A | T (test) | a | 700 | 80.00 | 78.00 ± 1.00 (n = 3) | -2.00 |\n\
              | B | T (test) | b | 700 | 81.00 | not run yet |  |\n\
-             | C | T (test) | c | 700 | 79.00 | 80.00 ± 0.00 (n = 1) | +1.00 |\n\nafter\n",
+             | C | T (test) | c | 700 | 79.00 | 80.00 (n = 1) | +1.00 |\n\nafter\n",
         )
         .unwrap();
         let e = &entries(dir.path()).unwrap()[0];

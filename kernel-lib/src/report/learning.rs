@@ -11,6 +11,7 @@ use crate::experiment::{
     CurvePoint, ExperimentConfig, Results, RoundRow, learning_curve, markdown_table, points_table,
 };
 use crate::files::write_atomic;
+use crate::metrics::stats::mean_pm_std;
 use crate::report::charts::{Chart, Figure, Series};
 use crate::report::claims::{Claim, check, claims_table, overall};
 use crate::report::generated::{GeneratedWords, generated_tables};
@@ -150,7 +151,11 @@ pub fn comparison_table(paper: &[PaperCurve], runs: &[Results]) -> String {
             };
             let (o, d) = ours.map_or((missing.to_string(), String::new()), |p| {
                 (
-                    format!("{:.2} ± {:.2} (n = {})", p.mean, p.std, p.n),
+                    format!(
+                        "{} (n = {})",
+                        mean_pm_std(p.mean, p.std, p.n, 2, false),
+                        p.n
+                    ),
                     format!("{:+.2}", p.mean - v),
                 )
             });
@@ -280,8 +285,10 @@ fn consistency_table(runs: &[Results]) -> Option<String> {
             any = true;
             let _ = writeln!(
                 table,
-                "| {} | {} | {:.1} ± {:.1} |",
-                r.name, sm.n, sm.mean, sm.std
+                "| {} | {} | {} |",
+                r.name,
+                sm.n,
+                mean_pm_std(sm.mean, sm.std, sm.n, 1, false)
             );
         }
     }
@@ -533,8 +540,10 @@ impl LearningReport {
         }
         let full_line = match (&self.full_data, &full) {
             (_, Some((label, p))) => format!(
-                "Dashed line: {label}, the tagger trained on all {} training sentences: {what} {:.2} ± {:.2} (n = {}).\n\n",
-                p.labeled_sentences, p.mean, p.std, p.n
+                "Dashed line: {label}, the tagger trained on all {} training sentences: {what} {} (n = {}).\n\n",
+                p.labeled_sentences,
+                mean_pm_std(p.mean, p.std, p.n, 2, false),
+                p.n
             ),
             (Some(d), None) => format!(
                 "Full-data reference {}: not run yet.\n\n",

@@ -33,7 +33,7 @@ use plotters::prelude::*;
 
 use crate::error::Result;
 use crate::experiment::{Results, RoundRow};
-use crate::metrics::stats::summarize;
+use crate::metrics::stats::{mean_pm_std, summarize};
 use crate::report::charts::{Figure, chart_err, color_for};
 
 /// One setting of a sweep: the run that measured it and how it is shown.
@@ -215,7 +215,11 @@ pub fn dots_table(values: &[DotValue], what: &str) -> String {
         let ours = if v.n == 0 {
             "not run yet".to_string()
         } else {
-            format!("{:.2} ± {:.2} (n = {})", v.mean, v.std, v.n)
+            format!(
+                "{} (n = {})",
+                mean_pm_std(v.mean, v.std, v.n, 2, false),
+                v.n
+            )
         };
         let paper = v.paper.map_or("–".to_string(), |p| format!("{p:.2}"));
         let delta = match (v.paper, v.n) {
@@ -451,7 +455,7 @@ mod tests {
         assert_eq!(v[2].n, 0);
         assert_eq!(dots.reference_value(&[base], &m).map(|r| r.1), Some(70.0));
         let table = dots_table(&v, "test F1");
-        assert!(table.contains("| mix | mix | 80.00 ± 0.00 (n = 1) | 3 | 81.00 | -1.00 |"));
+        assert!(table.contains("| mix | mix | 80.00 (n = 1) | 3 | 81.00 | -1.00 |"));
         assert!(table.contains("not run yet"));
         let chart = DotChart {
             title: "t".into(),
