@@ -92,11 +92,12 @@ pub fn color_for(name: &str) -> RGBColor {
         ("seqmix-sub-cosine", RGBColor(188, 189, 34)),
         ("seqmix-whole", RGBColor(140, 86, 75)),
         ("seqmix-lc", RGBColor(227, 119, 194)),
-        ("semi-inter", RGBColor(31, 119, 180)),
+        // LADA's methods: five hues far apart, since Fig. 3 draws Inter beside Semi-Inter.
+        ("semi-inter", RGBColor(255, 127, 14)),
         ("semi-intra", RGBColor(148, 103, 189)),
         ("intra-inter", RGBColor(214, 39, 40)),
-        ("inter", RGBColor(23, 190, 207)),
-        ("intra", RGBColor(188, 189, 34)),
+        ("inter", RGBColor(0, 150, 170)),
+        ("intra", RGBColor(44, 160, 44)),
         ("base", RGBColor(80, 80, 80)),
     ];
     let lower = name.to_lowercase();
@@ -354,13 +355,21 @@ mod tests {
             ],
             &["random", "lc", "nte", "qbc", "bald"],
         ];
+        // Euclidean distance in RGB: below ~60 two thin lines are hard to tell apart.
+        let dist = |a: &str, b: &str| {
+            let (x, y) = (color_for(a), color_for(b));
+            let d = |p: u8, q: u8| (f64::from(p) - f64::from(q)).powi(2);
+            (d(x.0, y.0) + d(x.1, y.1) + d(x.2, y.2)).sqrt()
+        };
         for names in figures {
             for (i, a) in names.iter().enumerate() {
                 for b in &names[i + 1..] {
-                    assert_ne!(color_for(a), color_for(b), "{a} and {b} share a colour");
+                    assert!(dist(a, b) >= 60.0, "{a} and {b}: colours too close");
                 }
             }
         }
+        // LADA Fig. 3 draws the Inter and Semi-Inter loss curves on top of each other.
+        assert!(dist("lada-conll-5-inter", "lada-conll-5-semi-inter") >= 150.0);
         assert_eq!(color_for("conll-random"), color_for("wnut-random"));
         assert_eq!(color_for("paper seqmix-sub"), color_for("seqmix-sub"));
     }
