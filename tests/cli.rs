@@ -179,6 +179,63 @@ fn embed_writes_one_json_vector_per_line() {
     assert!((cos - 0.7553).abs() < 1e-3, "{cos}");
 }
 
+/// `seqlab paraphrase ARGS` on `input`: (stdout, success).
+fn paraphrase(args: &[&str], input: &str) -> (String, bool) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqlab"))
+        .arg("paraphrase")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let o = child.wait_with_output().unwrap();
+    (stdout(&o), o.status.success())
+}
+
+#[test]
+fn paraphrase_writes_a_file_semi_lada_reads() {
+    if common::cached("models/all-MiniLM-L6-v2/model.safetensors").is_none() {
+        return;
+    }
+    let input = "Australian coach Geoff Marsh said he was impressed with the opposition .\n\
+                 The two buses collided head on this morning , police said .\n";
+    let (all, ok) = paraphrase(&["--rate", "1", "--seed", "3"], input);
+    assert!(ok);
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let first: Vec<&str> = lines[0].strip_prefix("0\t").unwrap().split(' ').collect();
+    // Same length; capitalised words, numbers and punctuation kept; lowercase words replaced.
+    assert_eq!(first.len(), 12);
+    assert_eq!(
+        (first[0], first[2], first[3]),
+        ("Australian", "Geoff", "Marsh")
+    );
+    assert_ne!(first[4], "said");
+    assert_eq!(first[11], ".");
+    assert_eq!(
+        paraphrase(&["--rate", "1", "--seed", "3"], input).0,
+        all,
+        "seeded"
+    );
+    let (none, _) = paraphrase(&["--rate", "0"], input);
+    assert!(none.starts_with("0\tAustralian coach Geoff Marsh said he was impressed"));
+    // The output is the file format of `paraphrases = { kind = "file" }`.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("para.tsv");
+    std::fs::write(&f, &all).unwrap();
+    let mut p = seqlab::augment::lada::semi::FileParaphrases::read(&f).unwrap();
+    use seqlab::augment::lada::Paraphraser;
+    let got = p
+        .paraphrase(&[1], &[vec![]], &mut seqlab::rng::seeded(0))
+        .unwrap();
+    assert_eq!(got[0].join(" "), lines[1].strip_prefix("1\t").unwrap());
+    // A rate that is not a probability is refused.
+    assert!(!paraphrase(&["--rate", "1.5"], input).1);
+}
+
 #[test]
 fn a_corrupt_model_file_is_one_line_without_panic() {
     let dir = tempfile::tempdir().unwrap();

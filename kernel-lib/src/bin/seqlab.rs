@@ -109,6 +109,21 @@ enum Command {
     /// SeqMix: mix sentences of a corpus subset and write every candidate's record (parents,
     /// windows, λ, tokens, soft labels, perplexity, verdict) as JSON lines.
     Augment(Box<AugmentArgs>),
+    /// Semi-LADA's offline paraphraser: one sentence per line on stdin (words split on
+    /// whitespace), `N<TAB>paraphrase` per line on stdout, N counting lines from 0. Piping the
+    /// training split's sentences in order gives a file for `paraphrases = { kind = "file" }`.
+    Paraphrase {
+        /// Probability of replacing an eligible (lowercase, 3+ letters) word.
+        #[arg(long, default_value_t = 0.3)]
+        rate: f64,
+        /// Seed of the replacement draws.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The BERT folder whose input embeddings give the neighbours [default: the fetched
+        /// all-MiniLM-L6-v2].
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
         /// A sentence-transformers / BERT model folder [default: the fetched all-MiniLM-L6-v2].
@@ -352,6 +367,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(&args),
         Command::Reproduce(args) => reproduce(&args),
         Command::Embed { model, gpu } => embed(model, gpu),
+        Command::Paraphrase { rate, seed, model } => paraphrase(rate, seed, model),
         Command::Augment(args) => augment(&args),
         Command::Report {
             run_dirs,
@@ -557,6 +573,34 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
             let json = serde_json::to_string(&row).expect("floats serialize");
             writeln!(out, "{json}").map_err(|e| Error::io("<stdout>", e))?;
         }
+    }
+    Ok(())
+}
+
+fn paraphrase(rate: f64, seed: u64, model: Option<PathBuf>) -> Result<()> {
+    use seqlab::augment::lada::semi::{ParaphraseSource, paraphraser};
+    use std::io::{BufRead, Write};
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(Error::config(
+            "--rate",
+            format!("{rate} is not a probability; give a value in [0, 1]"),
+        ));
+    }
+    let dir = model.unwrap_or_else(default_model);
+    let device = seqlab::model::device(false)?;
+    let mut para = paraphraser(&ParaphraseSource::Neighbours { rate }, &dir, &device)?;
+    let sentences: Vec<Vec<String>> = std::io::stdin()
+        .lock()
+        .lines()
+        .map(|l| l.map(|l| l.split_whitespace().map(String::from).collect()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io("<stdin>", e))?;
+    let ids: Vec<usize> = (0..sentences.len()).collect();
+    let mut rng = seqlab::rng::seeded(seed);
+    let out = para.paraphrase(&ids, &sentences, &mut rng)?;
+    let mut w = std::io::stdout().lock();
+    for (i, words) in out.iter().enumerate() {
+        writeln!(w, "{i}\t{}", words.join(" ")).map_err(|e| Error::io("<stdout>", e))?;
     }
     Ok(())
 }

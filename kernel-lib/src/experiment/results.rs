@@ -79,6 +79,7 @@ impl RoundRow {
             seconds: r.seconds,
             paraphrase_kept: r
                 .consistency
+                .as_ref()
                 .filter(|c| c.compared > 0)
                 .map(|c| 100.0 * c.kept as f64 / c.compared as f64),
         }

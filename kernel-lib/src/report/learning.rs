@@ -242,6 +242,82 @@ const TOKENS_INTRO: &str = "The same curves against the number of labeled words 
 
 const CONSISTENCY_INTRO: &str = "How often a paraphrase kept its sentence's entity counts per type, both predicted by the model in training (argmax of the first word piece), over every unlabeled batch of training: per seed the share of compared pairs, then mean ± sample std over seeds. The consistency loss (LADA Eq. 5) assumes the counts agree; a low share means the paraphrases change what the loss asks the model to keep equal.";
 
+const PARAPHRASE_INTRO: &str = "What the paraphraser did to the unlabeled sentences (per seed the share over all of them, then mean ± sample std over seeds; runs recorded before this was kept are left out), and the first changed sentences of one run, replaced words in bold:";
+
+/// The paraphrasers' changes per run (`| run | seeds | words replaced | sentences unchanged |`)
+/// and the examples of the first run and seed that recorded them; `None` when no round
+/// recorded the changes.
+fn paraphrase_tables(run_dirs: &[PathBuf]) -> Result<Option<(String, String)>> {
+    let mut table = String::from(
+        "| run | seeds measured | words replaced (%) | sentences left unchanged (%) |\n|---|---:|---:|---:|\n",
+    );
+    let mut examples: Option<String> = None;
+    let mut any = false;
+    for dir in run_dirs {
+        let exp = crate::experiment::Experiment::resume(dir)?;
+        let name = exp.config().name.clone();
+        let (mut words, mut unchanged) = (Vec::new(), Vec::new());
+        for (seed, r) in exp.rounds()? {
+            let Some(c) = r.consistency.and_then(|c| c.change) else {
+                continue;
+            };
+            if c.sentences == 0 {
+                continue;
+            }
+            words.push(100.0 * c.replaced as f64 / c.words.max(1) as f64);
+            unchanged.push(100.0 * c.unchanged as f64 / c.sentences as f64);
+            if examples.is_none() && !c.examples.is_empty() {
+                let mut t =
+                    format!("| {name}, seed {seed}: training sentence | paraphrase |\n|---|---|\n");
+                for (_, a, b) in &c.examples {
+                    let (a, b) = (md_cell(a), md_cell(b));
+                    let _ = writeln!(t, "| {a} | {} |", bold_changes(&a, &b));
+                }
+                examples = Some(t);
+            }
+        }
+        if let (Ok(w), Ok(u)) = (
+            crate::metrics::stats::summarize(&words),
+            crate::metrics::stats::summarize(&unchanged),
+        ) {
+            any = true;
+            let _ = writeln!(
+                table,
+                "| {name} | {} | {} | {} |",
+                w.n,
+                mean_pm_std(w.mean, w.std, w.n, 1, false),
+                mean_pm_std(u.mean, u.std, u.n, 1, false)
+            );
+        }
+    }
+    Ok(any.then(|| (table, examples.unwrap_or_default())))
+}
+
+/// Text for a Markdown table cell: `|` escaped.
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// `b` with the words that differ from `a` at the same position in bold (all of them when the
+/// lengths differ).
+fn bold_changes(a: &str, b: &str) -> String {
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (
+        a.split_whitespace().collect(),
+        b.split_whitespace().collect(),
+    );
+    wb.iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if wa.len() == wb.len() && wa[i] == *w {
+                (*w).to_string()
+            } else {
+                format!("**{w}**")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// How many seeds the runs hold, for chart titles: "3 seeds", "4–5 seeds per run".
 fn seeds_label(runs: &[Results]) -> String {
     let counts: Vec<usize> = runs
@@ -310,8 +386,11 @@ fn html_table(md: &str) -> String {
         }
         let tag = if i == 0 { "th" } else { "td" };
         out.push_str("<tr>");
-        for cell in line.trim_matches('|').split('|') {
-            let _ = write!(out, "<{tag}>{}</{tag}>", html_escape(cell.trim()));
+        // `\|` is a pipe inside a cell.
+        let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+        for cell in inner.replace("\\|", "\u{1}").split('|') {
+            let text = html_inline(cell.trim()).replace('\u{1}', "|");
+            let _ = write!(out, "<{tag}>{text}</{tag}>");
         }
         out.push_str("</tr>\n");
     }
@@ -334,17 +413,22 @@ fn md_to_html(md: &str) -> String {
             table.clear();
         }
         if !line.trim().is_empty() {
-            let mut p = html_escape(line);
-            while let (Some(a), true) = (p.find("**"), p.matches("**").count() >= 2) {
-                p.replace_range(a..a + 2, "<strong>");
-                if let Some(b) = p.find("**") {
-                    p.replace_range(b..b + 2, "</strong>");
-                }
-            }
-            let _ = writeln!(out, "<p>{p}</p>");
+            let _ = writeln!(out, "<p>{}</p>", html_inline(line));
         }
     }
     out
+}
+
+/// Markdown inline text as HTML: escaped, `**bold**` as bold.
+fn html_inline(md: &str) -> String {
+    let mut p = html_escape(md);
+    while let (Some(a), true) = (p.find("**"), p.matches("**").count() >= 2) {
+        p.replace_range(a..a + 2, "<strong>");
+        if let Some(b) = p.find("**") {
+            p.replace_range(b..b + 2, "</strong>");
+        }
+    }
+    p
 }
 
 fn html_escape(s: &str) -> String {
@@ -631,6 +715,16 @@ impl LearningReport {
                 html_escape(CONSISTENCY_INTRO),
                 html_table(&t)
             );
+            if let Some((t, examples)) = paraphrase_tables(run_dirs)? {
+                let _ = write!(md, "{PARAPHRASE_INTRO}\n\n{t}\n{examples}\n");
+                let _ = write!(
+                    figures,
+                    "<p>{}</p>\n{}\n{}\n",
+                    html_escape(PARAPHRASE_INTRO),
+                    html_table(&t),
+                    html_table(&examples)
+                );
+            }
         }
         if self.generated {
             let counts = runs
@@ -841,5 +935,24 @@ mod tests {
         assert!(!t.contains("| base |"), "{t}");
         // Mean 70, sample std √200 = 14.1 over the two seeds.
         assert!(t.contains("| semi | 2 | 70.0 ± 14.1 |"), "{t}");
+    }
+
+    #[test]
+    fn paraphrase_examples_bold_the_replaced_words_and_survive_html() {
+        assert_eq!(
+            bold_changes("police said he was", "police says he were"),
+            "police **says** he **were**"
+        );
+        // Another length: every word counts as changed.
+        assert_eq!(bold_changes("a b", "a b c"), "**a** **b** **c**");
+        let cell = md_cell("x | y");
+        let h = html_table(&format!(
+            "| a | b |\n|---|---|\n| {cell} | {} |\n",
+            bold_changes("x", "z")
+        ));
+        assert!(
+            h.contains("<td>x | y</td><td><strong>z</strong></td>"),
+            "{h}"
+        );
     }
 }

@@ -284,15 +284,64 @@ struct SemiState {
     non_outside: candle_core::Tensor,
     kept: usize,
     compared: usize,
+    change: ParaphraseChange,
 }
 
-/// How often a paraphrase kept the entity counts of its sentence under the model in training.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// How often a paraphrase kept the entity counts of its sentence under the model in training,
+/// and how much the paraphraser changed the unlabeled sentences.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Consistency {
     /// Pairs whose predicted entity counts per type were equal.
     pub kept: usize,
     /// Pairs compared.
     pub compared: usize,
+    /// What the paraphraser did to the unlabeled sentences (absent in rounds recorded before
+    /// it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ParaphraseChange>,
+}
+
+/// What a paraphraser did to the unlabeled sentences of one training run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ParaphraseChange {
+    /// Unlabeled sentences paraphrased.
+    pub sentences: usize,
+    /// Of those, the sentences left word for word the same.
+    pub unchanged: usize,
+    /// Words of the unlabeled sentences.
+    pub words: usize,
+    /// Words replaced (at the same position; a paraphrase of another length counts all its
+    /// sentence's words as replaced).
+    pub replaced: usize,
+    /// The first [`ParaphraseChange::EXAMPLES`] changed sentences, as `(index in the training
+    /// split, sentence, paraphrase)`.
+    pub examples: Vec<(usize, String, String)>,
+}
+
+impl ParaphraseChange {
+    /// How many changed sentences are kept as examples.
+    pub const EXAMPLES: usize = 5;
+
+    /// Compares sentences with their paraphrases (`ids`: indices in the training split).
+    pub fn measure(ids: &[usize], sentences: &[Vec<String>], paraphrases: &[Vec<String>]) -> Self {
+        let mut c = ParaphraseChange::default();
+        for ((&id, a), b) in ids.iter().zip(sentences).zip(paraphrases) {
+            let replaced = if a.len() == b.len() {
+                a.iter().zip(b).filter(|(x, y)| x != y).count()
+            } else {
+                a.len()
+            };
+            c.sentences += 1;
+            c.words += a.len();
+            c.replaced += replaced;
+            if replaced == 0 {
+                c.unchanged += 1;
+            } else if c.examples.len() < Self::EXAMPLES {
+                c.examples.push((id, a.join(" "), b.join(" ")));
+            }
+        }
+        c
+    }
 }
 
 const SEMI_STREAM: u64 = 0x5E_3111;
@@ -334,6 +383,7 @@ impl Lada {
         self.semi.as_ref().map(|s| Consistency {
             kept: s.kept,
             compared: s.compared,
+            change: Some(s.change.clone()),
         })
     }
 
@@ -353,6 +403,7 @@ impl Lada {
         let ids: Vec<usize> = self.unlabeled.iter().map(|(i, _)| *i).collect();
         let words: Vec<Vec<String>> = self.unlabeled.iter().map(|(_, w)| w.clone()).collect();
         let paraphrases = para.paraphrase(&ids, &words, &mut rng)?;
+        let change = ParaphraseChange::measure(&ids, &words, &paraphrases);
         let outside = tagger.labels().id("O").ok_or_else(|| {
             Error::config("labels", "Semi-LADA needs an `O` label to count entities")
         })?;
@@ -392,6 +443,7 @@ impl Lada {
             non_outside,
             kept: 0,
             compared: 0,
+            change,
         });
         Ok(())
     }
@@ -867,6 +919,13 @@ mod tests {
             let c = lada.consistency().unwrap();
             assert_eq!(c.compared, 2 * 2 * 2, "2 epochs × 2 steps × 2 sentences");
             assert!(c.kept <= c.compared);
+            let change = c.change.unwrap();
+            assert_eq!(change.sentences, unlabeled.len());
+            assert!(change.replaced <= change.words && change.unchanged <= change.sentences);
+            assert_eq!(
+                change.examples.len(),
+                (change.sentences - change.unchanged).min(ParaphraseChange::EXAMPLES)
+            );
             weights.push(tagger.store().snapshot().unwrap());
         }
         for (k, v) in &weights[0] {
@@ -885,6 +944,27 @@ mod tests {
             &mut lada,
         );
         assert!(e.unwrap_err().to_string().contains("lada.semi"));
+    }
+
+    #[test]
+    fn paraphrase_changes_are_counted_per_word_and_sentence() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let c = ParaphraseChange::measure(
+            &[7, 8, 9],
+            &[w("police said so"), w("no change"), w("a b")],
+            &[w("police says so"), w("no change"), w("a b c")],
+        );
+        assert_eq!(
+            (c.sentences, c.unchanged, c.words, c.replaced),
+            (3, 1, 7, 3)
+        );
+        assert_eq!(
+            c.examples,
+            vec![
+                (7, "police said so".into(), "police says so".into()),
+                (9, "a b".into(), "a b c".into())
+            ]
+        );
     }
 
     #[test]
