@@ -955,7 +955,20 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
         loaded.push(corpus);
     }
     let refs: Vec<_> = loaded.iter().collect();
-    datasets::write(&out.join("datasets"), &refs, &provenance)?;
+    // How the default encoder splits each corpus into word pieces (fetched above).
+    let encoder = data_dir.join("models/all-MiniLM-L6-v2");
+    let pieces = match seqlab::encoding::tokenizer::WordTokenizer::from_file(
+        &encoder.join("tokenizer.json"),
+        512,
+        seqlab::encoding::tokenizer::LongPolicy::Split,
+    ) {
+        Ok(t) => Some(datasets::PieceStats::of(&refs, &t, "all-MiniLM-L6-v2")?),
+        Err(e) => {
+            eprintln!("datasets: word pieces left out ({e})");
+            None
+        }
+    };
+    datasets::write(&out.join("datasets"), &refs, pieces.as_ref(), &provenance)?;
 
     println!("== scorer");
     let script = data_dir.join("conlleval/conlleval.pl");
