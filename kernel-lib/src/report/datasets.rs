@@ -100,7 +100,7 @@ pub fn render(corpora: &[&Corpus], pieces: Option<&PieceStats>, provenance: &Pro
     );
     let _ = writeln!(
         md,
-        "Scale: full corpora. Model: none (the word-piece counts: the encoder named there). \
+        "Scale: full corpora. Model: none for the counts (the word-piece section names its encoder). \
          Seeds: none (splits are fixed by the SHA-256 keys \
          stated per corpus). Produced by `seqlab reproduce`.\n"
     );
