@@ -185,6 +185,7 @@ fn loss_curves(
         "| run | seeds with epoch logs | lowest mean dev loss (epoch) | last epoch's mean dev loss (epoch) |\n|---|---:|---:|---:|\n",
     );
     let mut series = Vec::new();
+    let mut logged = Vec::new();
     for dir in run_dirs {
         let exp = crate::experiment::Experiment::resume(dir)?;
         let name = exp.config().name.clone();
@@ -226,8 +227,11 @@ fn loss_curves(
         let _ = writeln!(table, "| {name} | {seeds} | {lowest} | {last} |");
         if !pts.is_empty() {
             series.push(Series::new(name, pts));
+            logged.push(seeds);
         }
     }
+    // The seeds behind the curves: those with epoch logs, which may be fewer than the runs'.
+    let seeds = seeds_phrase(&logged).unwrap_or_else(|| seeds.to_string());
     let chart = Chart {
         title: format!("{title}: dev loss ({scale} scale, {model}, {seeds})"),
         x_label: "epoch".into(),
@@ -331,11 +335,16 @@ fn seeds_label(runs: &[Results]) -> String {
                 .len()
         })
         .collect();
+    seeds_phrase(&counts).unwrap_or_else(|| "no runs yet".into())
+}
+
+/// "1 seed", "3 seeds" or "2–3 seeds per run" for seed counts per run; `None` for no run.
+fn seeds_phrase(counts: &[usize]) -> Option<String> {
     match (counts.iter().min(), counts.iter().max()) {
-        (Some(1), Some(1)) => "1 seed".into(),
-        (Some(a), Some(b)) if a == b => format!("{a} seeds"),
-        (Some(a), Some(b)) => format!("{a}–{b} seeds per run"),
-        _ => "no runs yet".into(),
+        (Some(1), Some(1)) => Some("1 seed".into()),
+        (Some(a), Some(b)) if a == b => Some(format!("{a} seeds")),
+        (Some(a), Some(b)) => Some(format!("{a}–{b} seeds per run")),
+        _ => None,
     }
 }
 
