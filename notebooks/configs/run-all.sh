@@ -21,7 +21,7 @@ runs="${SEQLAB_RUNS:-runs}"
 names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seqmix-lc
   lada-conll-5-base lada-conll-5-inter lada-conll-5-intra lada-conll-5-intra-inter
   lada-conll-5-semi-inter lada-conll-5-semi-intra
-  conll-random conll-lc conll-qbc
+  conll-random conll-lc conll-qbc lada-al-nte-intra-inter
   seqmix-disc-none seqmix-disc-500 seqmix-disc-1000 seqmix-disc-2000
   seqmix-rate-0.4 seqmix-rate-0.6 seqmix-rate-0.8 seqmix-rate-1.0
   seqmix-sub-policy-random seqmix-sub-policy-lc seqmix-sub-policy-qbc
