@@ -435,6 +435,7 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         ],
         // Run `a` stands in for a full-data run: its last point is the dashed line.
         full_data: Some(s.out("a")),
+        not_started: Vec::new(),
     }
     .write(&[s.out("a"), s.out("b")], &out)
     .unwrap();
@@ -540,6 +541,7 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         title: "Tiny".into(),
         scale: "quick".into(),
         full_data: Some(s.out("not-made")),
+        not_started: vec!["later".into()],
         ..Default::default()
     }
     .write(&[s.out("a")], &out2)
@@ -550,6 +552,9 @@ fn a_learning_curve_report_is_written_from_run_folders() {
         "{md2}"
     );
     assert!(!md2.contains("Dashed line"), "{md2}");
+    // A run without a folder yet is listed, and makes the report partial.
+    assert!(md2.contains("| later | not started | 0 | 0 |"), "{md2}");
+    assert!(md2.contains("**Partial:**"), "{md2}");
 }
 
 #[test]

@@ -51,6 +51,9 @@ pub struct LearningReport {
     /// drawn as a dashed line, the ceiling the low-resource curves approach. A folder that
     /// does not exist yet is named as not run.
     pub full_data: Option<PathBuf>,
+    /// Runs of the report that have no folder yet: listed as not started, and the report
+    /// marked partial.
+    pub not_started: Vec<String>,
 }
 
 /// The level of a full-data run: its label and the last point of its curve.
@@ -611,12 +614,16 @@ impl LearningReport {
             let (done, started) = seeds_done(r, c.active.rounds);
             let _ = writeln!(md, "| {} | {:?} | {done} | {started} |", r.name, c.seeds);
         }
-        let partial = runs
-            .iter()
-            .zip(&configs)
-            .any(|(r, c)| seeds_done(r, c.active.rounds).0 < c.seeds.len());
+        for name in &self.not_started {
+            let _ = writeln!(md, "| {name} | not started | 0 | 0 |");
+        }
+        let partial = !self.not_started.is_empty()
+            || runs
+                .iter()
+                .zip(&configs)
+                .any(|(r, c)| seeds_done(r, c.active.rounds).0 < c.seeds.len());
         if partial {
-            md.push_str("\n**Partial:** some runs are still in progress; cells give the number of seeds they hold (n).\n");
+            md.push_str("\n**Partial:** some runs are still in progress or not started; cells give the number of seeds they hold (n).\n");
         }
         let claim_runs = self.claim_runs(&runs);
         let checks: Vec<_> = self

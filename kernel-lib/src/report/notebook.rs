@@ -462,6 +462,12 @@ impl Item {
                 .as_deref()
                 .filter(|_| self.scale != Scale::Quick)
                 .map(|r| self.run_dir(r)),
+            not_started: self
+                .active_runs()
+                .into_iter()
+                .filter(|r| !self.run_dir(r).join("config.json").is_file())
+                .map(|r| r.to_string())
+                .collect(),
         };
         report.write(&dirs, &out)?;
         ItemReport::read(&out)
