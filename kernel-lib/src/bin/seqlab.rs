@@ -580,15 +580,11 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
 fn paraphrase(rate: f64, seed: u64, model: Option<PathBuf>) -> Result<()> {
     use seqlab::augment::lada::semi::{ParaphraseSource, paraphraser};
     use std::io::{BufRead, Write};
-    if !(0.0..=1.0).contains(&rate) {
-        return Err(Error::config(
-            "--rate",
-            format!("{rate} is not a probability; give a value in [0, 1]"),
-        ));
-    }
+    let source = ParaphraseSource::Neighbours { rate };
+    source.check("--rate")?;
     let dir = model.unwrap_or_else(default_model);
     let device = seqlab::model::device(false)?;
-    let mut para = paraphraser(&ParaphraseSource::Neighbours { rate }, &dir, &device)?;
+    let mut para = paraphraser(&source, &dir, &device)?;
     let sentences: Vec<Vec<String>> = std::io::stdin()
         .lock()
         .lines()

@@ -312,10 +312,11 @@ fn bold_changes(a: &str, b: &str) -> String {
         a.split_whitespace().collect(),
         b.split_whitespace().collect(),
     );
+    let kept = crate::augment::lada::kept_positions(&wa, &wb);
     wb.iter()
         .enumerate()
         .map(|(i, w)| {
-            if wa.len() == wb.len() && wa[i] == *w {
+            if kept.as_ref().is_some_and(|k| k[i]) {
                 (*w).to_string()
             } else {
                 format!("**{w}**")

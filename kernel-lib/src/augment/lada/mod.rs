@@ -326,11 +326,8 @@ impl ParaphraseChange {
     pub fn measure(ids: &[usize], sentences: &[Vec<String>], paraphrases: &[Vec<String>]) -> Self {
         let mut c = ParaphraseChange::default();
         for ((&id, a), b) in ids.iter().zip(sentences).zip(paraphrases) {
-            let replaced = if a.len() == b.len() {
-                a.iter().zip(b).filter(|(x, y)| x != y).count()
-            } else {
-                a.len()
-            };
+            let replaced =
+                kept_positions(a, b).map_or(a.len(), |k| k.iter().filter(|&&x| !x).count());
             c.sentences += 1;
             c.words += a.len();
             c.replaced += replaced;
@@ -342,6 +339,18 @@ impl ParaphraseChange {
         }
         c
     }
+}
+
+/// Per position, whether the paraphrase `b` kept the word of `a`; `None` when their lengths
+/// differ (then no word counts as kept). The one rule behind [`ParaphraseChange`]'s counts and
+/// the reports' bold replaced words.
+pub fn kept_positions<S: AsRef<str>>(a: &[S], b: &[S]) -> Option<Vec<bool>> {
+    (a.len() == b.len()).then(|| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.as_ref() == y.as_ref())
+            .collect()
+    })
 }
 
 const SEMI_STREAM: u64 = 0x5E_3111;

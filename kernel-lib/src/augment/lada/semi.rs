@@ -38,6 +38,21 @@ pub enum ParaphraseSource {
     },
 }
 
+impl ParaphraseSource {
+    /// Checks the neighbour rate is a probability; `field` names it in the error.
+    ///
+    /// # Errors
+    /// [`Error::Config`].
+    pub fn check(&self, field: &str) -> Result<()> {
+        match self {
+            ParaphraseSource::Neighbours { rate } if !(0.0..=1.0).contains(rate) => {
+                Err(Error::config(field, format!("{rate} is outside 0..=1")))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Default for ParaphraseSource {
     fn default() -> Self {
         ParaphraseSource::Neighbours { rate: 0.3 }
@@ -130,12 +145,7 @@ impl SemiConfig {
                 format!("{} is outside 1..=4096", self.batch_size),
             );
         }
-        if let ParaphraseSource::Neighbours { rate } = self.paraphrases
-            && !(0.0..=1.0).contains(&rate)
-        {
-            return bad("paraphrases.rate", format!("{rate} is outside 0..=1"));
-        }
-        Ok(())
+        self.paraphrases.check("lada.semi.paraphrases.rate")
     }
 
     /// The weight of `L_u` at `progress` (fraction of training done).
