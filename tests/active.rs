@@ -565,8 +565,16 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
     std::fs::write(s.config(), text.replace("epochs = 2", "epochs = 25")).unwrap();
     let bin = env!("CARGO_BIN_EXE_seqlab");
     let t0 = Instant::now();
+    // The reference run saves no checkpoint; the killed ones save one after every epoch, so
+    // the timed kills land mid-round with a checkpoint to continue from (or mid-write).
     let status = Command::new(bin)
-        .args(["run", s.config().to_str().unwrap(), "--out"])
+        .args([
+            "run",
+            s.config().to_str().unwrap(),
+            "--checkpoint-every",
+            "off",
+            "--out",
+        ])
         .arg(s.out("whole"))
         .output()
         .unwrap();
@@ -586,11 +594,13 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    // Kill right after a round was committed (three places), and at two arbitrary moments.
+    // Kill right after a round was committed (three places), right after a mid-round
+    // checkpoint, and at two arbitrary moments.
     let points = [
         ("seed-3/round-000.json", None),
         ("seed-3/round-002.json", None),
         ("seed-4/round-001.json", None),
+        ("seed-4/partial-002.safetensors", None),
         ("", Some(whole.mul_f64(0.3))),
         ("", Some(whole.mul_f64(0.55))),
     ];
@@ -601,7 +611,13 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
         let mut delay = *after;
         loop {
             let mut child = Command::new(bin)
-                .args(["run", s.config().to_str().unwrap(), "--out"])
+                .args([
+                    "run",
+                    s.config().to_str().unwrap(),
+                    "--checkpoint-every",
+                    "0",
+                    "--out",
+                ])
                 .arg(&out)
                 .stderr(std::process::Stdio::null())
                 .spawn()
@@ -633,7 +649,7 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             "the run finished before it was killed; the test would prove nothing"
         );
         let resumed = Command::new(bin)
-            .args(["resume"])
+            .args(["resume", "--checkpoint-every", "0"])
             .arg(&out)
             .output()
             .unwrap();
@@ -647,12 +663,18 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             comparable(&out),
             "killed at {wait_for} {after:?}"
         );
-        // Models of finished seeds are removed; the provenance lists both sessions.
+        // Killed mid-round right after a checkpoint: the round continued from it.
+        if wait_for.contains("partial-") {
+            let log = String::from_utf8_lossy(&resumed.stderr);
+            assert!(log.contains("continuing from"), "{log}");
+        }
+        // Models and checkpoints of finished seeds are removed; the provenance lists both
+        // sessions.
         for seed in ["seed-3", "seed-4"] {
             let left: Vec<String> = std::fs::read_dir(out.join(seed))
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| n.contains("model-"))
+                .filter(|n| n.contains("model-") || n.contains("partial-"))
                 .collect();
             assert!(left.is_empty(), "{seed}: {left:?}");
         }

@@ -14,7 +14,7 @@ for dir in "$@"; do
   dest="$root/reports/runs/$name"
   mkdir -p "$dest"
   (cd "$dir" && find . -path './seed-*/model-*' -prune -o -path './seed-*/.model-*' -prune -o \
-    -type f ! -name '*.tmp-*' -print) | while read -r f; do
+    -type f ! -name '*.tmp-*' ! -name 'partial-*' -print) | while read -r f; do
     mkdir -p "$dest/$(dirname "$f")"
     cp "$dir/$f" "$dest/$f"
   done

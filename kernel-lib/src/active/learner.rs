@@ -23,8 +23,8 @@ use crate::error::{Error, Result};
 use crate::metrics::{Mode, Scores};
 use crate::rng::derived;
 use crate::train::{
-    BatchLoss, Constraints, EpochLog, PlainLoss, Selection, Tagger, TaggerOptions, TrainConfig,
-    TrainItem, TrainReport, evaluate, fit, fit_with,
+    BatchLoss, Checkpoint, Constraints, EpochLog, PlainLoss, Selection, Tagger, TaggerOptions,
+    TrainConfig, TrainItem, TrainReport, evaluate, fit, fit_checkpointed,
 };
 
 /// How the model is trained in each round.
@@ -221,6 +221,13 @@ pub struct ActiveLearner<'a> {
     augmented: Vec<TrainItem>,
     tagger: Option<Tagger>,
     next: usize,
+    /// Folder and interval of mid-round checkpoints ([`ActiveLearner::with_checkpoints`]).
+    checkpoints: Option<(PathBuf, std::time::Duration)>,
+}
+
+/// The mid-round checkpoint file of round `round` in `dir`.
+pub fn checkpoint_file(dir: &std::path::Path, round: usize) -> PathBuf {
+    dir.join(format!("partial-{round:03}.safetensors"))
 }
 
 impl<'a> ActiveLearner<'a> {
@@ -240,7 +247,18 @@ impl<'a> ActiveLearner<'a> {
             augmented: Vec::new(),
             tagger: None,
             next: 0,
+            checkpoints: None,
         })
+    }
+
+    /// Saves each round's training state in `dir` ([`checkpoint_file`]) at most once per
+    /// `every`, and continues a round's training from such a file when one exists, so that a
+    /// long round killed midway loses at most `every` of work and ends as an uninterrupted
+    /// one. The caller removes the file once the round is committed.
+    #[must_use]
+    pub fn with_checkpoints(mut self, dir: impl Into<PathBuf>, every: std::time::Duration) -> Self {
+        self.checkpoints = Some((dir.into(), every));
+        self
     }
 
     /// Re-applies finished rounds (from a saved run) without training: the pool and the
@@ -290,7 +308,7 @@ impl<'a> ActiveLearner<'a> {
             self.replay(std::slice::from_ref(r), current)?;
             let is_last = k + 1 == done.len();
             if is_last || self.setup.active.regime == Regime::WarmStart {
-                let (tagger, _, _) = self.train_round(r.round, log)?;
+                let (tagger, _, _) = self.train_round(r.round, false, log)?;
                 self.tagger = Some(tagger);
             }
         }
@@ -352,10 +370,13 @@ impl<'a> ActiveLearner<'a> {
 
     /// Trains round `round`'s model on the labeled set and every augmented sequence so far
     /// (warm start: the current model, else a fresh one). Draws only from `(seed, round)`
-    /// generators, so the same round on the same sets gives the same model on CPU.
+    /// generators, so the same round on the same sets gives the same model on CPU. With
+    /// `checkpointed` (and [`ActiveLearner::with_checkpoints`]) the training saves and resumes
+    /// its state between epochs.
     fn train_round(
         &mut self,
         round: usize,
+        checkpointed: bool,
         log: &mut dyn FnMut(&str),
     ) -> Result<(Tagger, TrainReport, Option<Consistency>)> {
         let s = self.setup;
@@ -400,7 +421,24 @@ impl<'a> ActiveLearner<'a> {
             Some(l) => l,
             None => &mut plain,
         };
-        let report = fit_with(
+        let checkpoint = match (&self.checkpoints, checkpointed) {
+            (Some((dir, every)), true) => {
+                let c = Checkpoint::new(
+                    checkpoint_file(dir, round),
+                    self.training_identity(round, &items),
+                )
+                .every(*every);
+                if c.exists() {
+                    log(&format!(
+                        "round {round}: continuing from {}",
+                        c.path().display()
+                    ));
+                }
+                Some(c)
+            }
+            _ => None,
+        };
+        let report = fit_checkpointed(
             &tagger,
             &items,
             dev_for_fit,
@@ -408,11 +446,38 @@ impl<'a> ActiveLearner<'a> {
             &mut rng,
             &mut |e| log(&e.to_string()),
             batch_loss,
+            checkpoint.as_ref(),
         )?;
         if let Some(line) = batch_loss.summary() {
             log(&line);
         }
         Ok((tagger, report, lada.and_then(|l| l.consistency())))
+    }
+
+    /// What a round's checkpoint must have been written for: seed, round, the training
+    /// items' words and targets, and the training and LADA settings (hashed).
+    fn training_identity(&self, round: usize, items: &[TrainItem]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for it in items {
+            h.update(it.tokens.join(" ").as_bytes());
+            for t in &it.targets {
+                for v in t {
+                    h.update(v.to_le_bytes());
+                }
+            }
+            h.update(b"\n");
+        }
+        h.update(serde_json::to_string(&self.setup.train).unwrap_or_default());
+        h.update(serde_json::to_string(&self.setup.lada).unwrap_or_default());
+        h.update(serde_json::to_string(&self.setup.options).unwrap_or_default());
+        let digest = crate::files::hex(&h.finalize());
+        format!(
+            "seed {} round {round}: {} items, settings {}",
+            self.seed,
+            items.len(),
+            &digest[..16]
+        )
     }
 
     /// Trains `C − 1` committee members on bootstrap resamples of the labeled set.
@@ -542,7 +607,7 @@ impl<'a> ActiveLearner<'a> {
         self.augmented.extend(new_augmented.iter().cloned());
         // 4. Train on L ∪ L*.
         let t0 = Instant::now();
-        let (tagger, report, consistency) = self.train_round(round, log)?;
+        let (tagger, report, consistency) = self.train_round(round, true, log)?;
         train_seconds += t0.elapsed().as_secs_f64();
         // 5. Evaluate.
         let dev = evaluate(

@@ -55,14 +55,23 @@ enum Command {
         /// a later call.
         #[arg(long, value_delimiter = ',')]
         seeds: Option<Vec<u64>>,
+        /// Save a round's training state at most this often, in seconds (0: after every
+        /// epoch); a killed round continues from it. `off`: no checkpoints.
+        #[arg(long, value_name = "SECS", default_value = "300")]
+        checkpoint_every: CheckpointEvery,
     },
-    /// Continue a run that was interrupted, from its last finished round.
+    /// Continue a run that was interrupted, from its last finished round (a round in
+    /// training from its last checkpoint).
     Resume {
         /// The run folder (holds config.json).
         run_dir: PathBuf,
         /// Continue only these of the config's seeds (comma-separated).
         #[arg(long, value_delimiter = ',')]
         seeds: Option<Vec<u64>>,
+        /// Save a round's training state at most this often, in seconds (0: after every
+        /// epoch); a killed round continues from it. `off`: no checkpoints.
+        #[arg(long, value_name = "SECS", default_value = "300")]
+        checkpoint_every: CheckpointEvery,
     },
     /// Test (or dev) F1 per data-usage point, mean ± std over seeds, of one or more run
     /// folders as a Markdown table; finished rounds only, so it also reads runs in progress.
@@ -399,14 +408,23 @@ fn main() -> ExitCode {
         }
         Command::Train(args) => train(&args),
         Command::Test(args) => test_tagger(&args),
-        Command::Run { config, out, seeds } => run_experiment(&config, out, seeds),
+        Command::Run {
+            config,
+            out,
+            seeds,
+            checkpoint_every,
+        } => run_experiment(&config, out, seeds, checkpoint_every),
         Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),
-        Command::Resume { run_dir, seeds } => seqlab::experiment::Experiment::resume(&run_dir)
+        Command::Resume {
+            run_dir,
+            seeds,
+            checkpoint_every,
+        } => seqlab::experiment::Experiment::resume(&run_dir)
             .and_then(|e| match seeds {
                 Some(s) => e.with_seeds(&s),
                 None => Ok(e),
             })
-            .and_then(|e| finish_run(&e)),
+            .and_then(|e| finish_run(&e.with_checkpoints(checkpoint_every.0))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -675,8 +693,31 @@ fn augment(args: &AugmentArgs) -> Result<()> {
     Ok(())
 }
 
-fn run_experiment(config: &Path, out: Option<PathBuf>, seeds: Option<Vec<u64>>) -> Result<()> {
-    let mut exp = seqlab::experiment::Experiment::from_config(config)?;
+/// `--checkpoint-every`: seconds, or `off`.
+#[derive(Debug, Clone, Copy)]
+struct CheckpointEvery(Option<std::time::Duration>);
+
+impl std::str::FromStr for CheckpointEvery {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "off" {
+            return Ok(CheckpointEvery(None));
+        }
+        s.parse::<u64>()
+            .map(|n| CheckpointEvery(Some(std::time::Duration::from_secs(n))))
+            .map_err(|_| format!("{s:?} is neither a number of seconds nor `off`"))
+    }
+}
+
+fn run_experiment(
+    config: &Path,
+    out: Option<PathBuf>,
+    seeds: Option<Vec<u64>>,
+    checkpoint_every: CheckpointEvery,
+) -> Result<()> {
+    let mut exp =
+        seqlab::experiment::Experiment::from_config(config)?.with_checkpoints(checkpoint_every.0);
     if let Some(dir) = out {
         exp = exp.with_output(dir);
     }

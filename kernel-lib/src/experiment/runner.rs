@@ -6,18 +6,21 @@
 //!   start or resume of the run.
 //! - `seed-S/round-RRR.json`: one finished round (written atomically: the commit point).
 //! - `seed-S/model-RRR/`: the model after the newest finished round, while the seed runs.
+//! - `seed-S/partial-RRR.safetensors`: the state of round RRR's training between epochs
+//!   ([`crate::train::checkpoint`]), while it trains.
 //! - `results.csv`, `results.parquet`, `queries.csv`, `summary.csv`: rewritten after every
 //!   round from the round files.
 //!
-//! A run killed at any moment resumes from its newest finished round and ends with the same
-//! results as an uninterrupted run: every random draw of a round comes from `(seed, round)`
+//! A run killed at any moment resumes from its newest finished round (and a round in training
+//! from its last checkpoint) and ends with the same results as an uninterrupted run: every random draw of a round comes from `(seed, round)`
 //! ([`crate::rng::derived`]) and the saved model holds the exact weights.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::active::learner::Setup;
+use crate::active::learner::{Setup, checkpoint_file};
 use crate::active::{ActiveLearner, Augmenter, NoAugment, RoundResult};
 use crate::augment::SeqMix;
 use crate::data::conll::read_conll;
@@ -30,7 +33,7 @@ use crate::experiment::results::{Results, RoundRow};
 use crate::files::{sha256_file, write_atomic};
 use crate::metrics::Mode;
 use crate::report::Provenance;
-use crate::train::Tagger;
+use crate::train::{Checkpoint, Tagger};
 
 /// A data file and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +61,12 @@ pub struct Experiment {
     out: PathBuf,
     /// Seeds this call runs (all of the config's when `None`).
     only: Option<Vec<u64>>,
+    /// Minimum time between mid-round checkpoints (`None`: none).
+    checkpoint_every: Option<Duration>,
 }
+
+/// The default minimum time between two mid-round checkpoints.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(300);
 
 impl Experiment {
     /// Reads and checks a TOML or JSON config; the run folder is `runs/NAME` (relative to the
@@ -72,6 +80,7 @@ impl Experiment {
             out: PathBuf::from("runs").join(&cfg.name),
             cfg,
             only: None,
+            checkpoint_every: Some(CHECKPOINT_EVERY),
         })
     }
 
@@ -86,6 +95,7 @@ impl Experiment {
             out: PathBuf::from("runs").join(&cfg.name),
             cfg,
             only: None,
+            checkpoint_every: Some(CHECKPOINT_EVERY),
         })
     }
 
@@ -108,7 +118,18 @@ impl Experiment {
             cfg,
             out: dir.to_path_buf(),
             only: None,
+            checkpoint_every: Some(CHECKPOINT_EVERY),
         })
+    }
+
+    /// How often a round's training saves its state (`seed-S/partial-RRR.safetensors`, removed
+    /// once the round is committed): at most once per `every` (default [`CHECKPOINT_EVERY`];
+    /// zero: after every epoch); `None` turns checkpoints off. A round killed midway then
+    /// continues from its last checkpoint and ends as an uninterrupted one.
+    #[must_use]
+    pub fn with_checkpoints(mut self, every: Option<Duration>) -> Self {
+        self.checkpoint_every = every;
+        self
     }
 
     /// Writes into `dir` instead of `runs/NAME`.
@@ -343,6 +364,9 @@ impl Experiment {
                 continue;
             }
             let mut learner = ActiveLearner::new(&setup, seed, self.augmenter(&setup)?)?;
+            if let Some(every) = self.checkpoint_every {
+                learner = learner.with_checkpoints(&dir, every);
+            }
             if let Some(r) = done.last() {
                 let saved = model_dir(&dir, r.round);
                 if saved.is_dir() {
@@ -379,6 +403,13 @@ impl Experiment {
             while !learner.finished() {
                 let round = learner.next_round();
                 progress.start_round(seed, round, total_rounds);
+                let partial = checkpoint_file(&dir, round);
+                if self.checkpoint_every.is_some() && partial.is_file() {
+                    progress.note(&format!(
+                        "seed {seed} round {round}: continuing from {}",
+                        partial.display()
+                    ));
+                }
                 let result = learner.step(&mut |m| progress.message(m))?;
                 // Commit order: model, then the round file, then cleanup of older models.
                 let model = model_dir(&dir, round);
@@ -399,6 +430,7 @@ impl Experiment {
                 }
                 let json = serde_json::to_string(&result).expect("round serializes");
                 write_atomic(&dir.join(format!("round-{round:03}.json")), json.as_bytes())?;
+                Checkpoint::new(checkpoint_file(&dir, round), "").remove()?;
                 remove_models_except(&dir, (round + 1 < total_rounds).then_some(round))?;
                 progress.finish_round(seed, &result);
                 self.collect()?.write(&self.out)?;
@@ -492,6 +524,10 @@ fn remove_models_except(seed_dir: &Path, keep: Option<usize>) -> Result<()> {
         if is_model && Some(&name) != keep_name.as_ref() {
             let p = e.path();
             std::fs::remove_dir_all(&p).map_err(|err| Error::io(&p, err))?;
+        } else if name.starts_with(".partial-") {
+            // A checkpoint whose writing was interrupted.
+            let p = e.path();
+            std::fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
         }
     }
     Ok(())

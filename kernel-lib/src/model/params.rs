@@ -172,27 +172,44 @@ impl ParamStore {
     /// # Errors
     /// Serialization or file errors.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            path.file_name()
-                .map_or("weights".into(), |n| n.to_string_lossy()),
-            std::process::id()
-        ));
         let map: HashMap<String, Tensor> = self
             .tensors
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let written = candle_core::safetensors::save(&map, &tmp)
-            .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
+        save_tensors_atomic(&map, path)
     }
+}
+
+/// Saves named tensors to a safetensors file atomically: a temporary file in the same folder,
+/// then a rename. Missing parent folders are created.
+///
+/// # Errors
+/// Serialization or file errors.
+pub fn save_tensors_atomic(map: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map_or("weights".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let written = candle_core::safetensors::save(map, &tmp)
+        .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+        .and_then(|()| {
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|e| Error::io(path, e))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Converts a candle error into seqlab's: its first line (candle appends a backtrace when one

@@ -53,6 +53,7 @@ enum State {
 }
 
 struct Param {
+    name: String,
     var: Var,
     decay: bool,
     state: State,
@@ -88,6 +89,7 @@ impl AdamW {
                     },
                 };
                 Ok(Param {
+                    name: name.clone(),
                     var: var.clone(),
                     decay: decays(name),
                     state,
@@ -104,6 +106,73 @@ impl AdamW {
     /// Updates taken so far.
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// The optimizer's state: the update count and both moments of every parameter, as
+    /// tensors named `m.NAME` and `v.NAME` (on the CPU), for a checkpoint.
+    ///
+    /// # Errors
+    /// A candle error.
+    pub fn state(&self) -> Result<(u64, Vec<(String, Tensor)>)> {
+        let mut out = Vec::with_capacity(2 * self.params.len());
+        for p in &self.params {
+            let shape = p.var.shape();
+            let (m, v) = match &p.state {
+                State::Cpu { m, v } => (
+                    Tensor::from_slice(m, shape, &Device::Cpu),
+                    Tensor::from_slice(v, shape, &Device::Cpu),
+                ),
+                State::Device { m, v } => (m.to_device(&Device::Cpu), v.to_device(&Device::Cpu)),
+            };
+            out.push((format!("m.{}", p.name), m.map_err(candle_err)?));
+            out.push((format!("v.{}", p.name), v.map_err(candle_err)?));
+        }
+        Ok((self.steps, out))
+    }
+
+    /// Restores what [`AdamW::state`] returned; `get` finds a tensor by name.
+    ///
+    /// # Errors
+    /// A missing moment, or one whose size differs from its parameter's.
+    pub fn set_state(&mut self, steps: u64, get: &dyn Fn(&str) -> Option<Tensor>) -> Result<()> {
+        for p in &mut self.params {
+            let moment = |prefix: &str| -> Result<Tensor> {
+                let key = format!("{prefix}.{}", p.name);
+                let t = get(&key).ok_or_else(|| {
+                    Error::config("checkpoint", format!("no optimizer moment {key}"))
+                })?;
+                if t.elem_count() != p.var.elem_count() {
+                    return Err(Error::config(
+                        "checkpoint",
+                        format!(
+                            "optimizer moment {key} has {} values, its parameter {}",
+                            t.elem_count(),
+                            p.var.elem_count()
+                        ),
+                    ));
+                }
+                Ok(t)
+            };
+            let (m, v) = (moment("m")?, moment("v")?);
+            match &mut p.state {
+                State::Cpu { m: cm, v: cv } => {
+                    let flat = |t: Tensor| {
+                        t.flatten_all()?
+                            .to_dtype(candle_core::DType::F32)?
+                            .to_vec1::<f32>()
+                    };
+                    *cm = flat(m).map_err(candle_err)?;
+                    *cv = flat(v).map_err(candle_err)?;
+                }
+                State::Device { m: dm, v: dv } => {
+                    let on = |t: Tensor| t.reshape(p.var.shape())?.to_device(p.var.device());
+                    *dm = on(m).map_err(candle_err)?;
+                    *dv = on(v).map_err(candle_err)?;
+                }
+            }
+        }
+        self.steps = steps;
+        Ok(())
     }
 
     /// The global L2 norm of the gradients.

@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Instant;
 
@@ -27,6 +28,7 @@ use crate::metrics::{Mode, Scores, score};
 use crate::model::ops::Pass;
 use crate::model::params::candle_err;
 use crate::rng::SeqRng;
+use crate::train::checkpoint::{Checkpoint, FitState, RngState, VERSION as CHECKPOINT_VERSION};
 use crate::train::optim::{AdamW, AdamWConfig, LinearSchedule};
 use crate::train::predict::{Constraints, Decode};
 use crate::train::tagger::{Tagger, TrainItem};
@@ -246,6 +248,20 @@ pub trait BatchLoss {
     fn summary(&self) -> Option<String> {
         None
     }
+
+    /// What the loss carries from one batch to the next (counters, not the prepared data),
+    /// saved in [`Checkpoint`]s.
+    fn state(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
+    /// Restores [`BatchLoss::state`] after [`BatchLoss::prepare`], when a training resumes.
+    ///
+    /// # Errors
+    /// A state this loss did not write.
+    fn restore_state(&mut self, _state: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The soft cross-entropy of the batch itself.
@@ -295,6 +311,30 @@ pub fn fit_with(
     on_epoch: &mut dyn FnMut(&EpochLog),
     batch_loss: &mut dyn BatchLoss,
 ) -> Result<TrainReport> {
+    fit_checkpointed(tagger, items, dev, cfg, rng, on_epoch, batch_loss, None)
+}
+
+/// [`fit_with`] that saves its state to `checkpoint` between epochs and, when the file
+/// exists, continues from it: the weights, AdamW's moments, the epoch logs, the best epoch
+/// and the RNG's position are restored, so a training killed at any moment ends with the
+/// same weights and report as an uninterrupted one (on the same device). `on_epoch` is
+/// called for the restored epochs too, in order. The file stays after the last epoch; the
+/// caller removes it once the result is committed ([`Checkpoint::remove`]).
+///
+/// # Errors
+/// See [`fit_with`]; a checkpoint written for another training ([`Checkpoint::new`]'s
+/// identity), or one that cannot be read or written.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_checkpointed(
+    tagger: &Tagger,
+    items: &[TrainItem],
+    dev: Option<&Dataset>,
+    cfg: &TrainConfig,
+    rng: &mut SeqRng,
+    on_epoch: &mut dyn FnMut(&EpochLog),
+    batch_loss: &mut dyn BatchLoss,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<TrainReport> {
     cfg.check()?;
     if cfg.selection == Selection::DevF1 && dev.is_none() {
         return Err(Error::config(
@@ -321,7 +361,39 @@ pub fn fit_with(
     let mut best_weights = None;
     let mut stopped_early = false;
     let (mut pieces, mut train_secs) = (0usize, 0f64);
-    for epoch in 1..=cfg.epochs {
+    if let Some((state, tensors)) = checkpoint.map(Checkpoint::load).transpose()?.flatten() {
+        let get = |k: &str| tensors.get(k).cloned();
+        let missing = |k: &str| Error::config("checkpoint", format!("no tensor {k}"));
+        let weights = |prefix: &str| -> Result<BTreeMap<String, Tensor>> {
+            tagger
+                .store()
+                .vars()
+                .keys()
+                .map(|name| {
+                    let key = format!("{prefix}.{name}");
+                    let t = get(&key).ok_or_else(|| missing(&key))?;
+                    Ok((
+                        name.clone(),
+                        t.to_device(tagger.device()).map_err(candle_err)?,
+                    ))
+                })
+                .collect()
+        };
+        tagger.store().restore(&weights("w")?)?;
+        if state.best_weights {
+            best_weights = Some(weights("best")?);
+        }
+        opt.set_state(state.steps, &get)?;
+        *rng = state.rng.restore()?;
+        batch_loss.restore_state(&state.loss)?;
+        for log in &state.epochs {
+            on_epoch(log);
+        }
+        (logs, best, pieces, train_secs) =
+            (state.epochs, state.best, state.pieces, state.train_seconds);
+    }
+    let mut last_saved = Instant::now();
+    for epoch in logs.len() + 1..=cfg.epochs {
         let started = Instant::now();
         let (mut loss_sum, mut batches) = (0f64, 0usize);
         for rows in plan_batches(&lengths, cfg.batch_size, Some(rng)) {
@@ -375,6 +447,36 @@ pub fn fit_with(
                 stopped_early = true;
                 break;
             }
+        }
+        if let Some(c) =
+            checkpoint.filter(|c| epoch < cfg.epochs && last_saved.elapsed() >= c.interval())
+        {
+            let (steps, mut tensors) = opt.state()?;
+            let cpu = |t: &Tensor| t.to_device(&candle_core::Device::Cpu).map_err(candle_err);
+            for (name, var) in tagger.store().vars() {
+                tensors.push((format!("w.{name}"), cpu(var.as_tensor())?));
+            }
+            if let Some(w) = &best_weights {
+                for name in tagger.store().vars().keys() {
+                    if let Some(t) = w.get(name) {
+                        tensors.push((format!("best.{name}"), cpu(t)?));
+                    }
+                }
+            }
+            let state = FitState {
+                version: CHECKPOINT_VERSION,
+                identity: c.identity().to_string(),
+                epochs: logs.clone(),
+                best,
+                best_weights: best_weights.is_some(),
+                pieces,
+                train_seconds: train_secs,
+                steps,
+                rng: RngState::of(rng),
+                loss: batch_loss.state(),
+            };
+            c.save(&state, tensors)?;
+            last_saved = Instant::now();
         }
     }
     let last = logs.len();

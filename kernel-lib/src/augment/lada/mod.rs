@@ -558,6 +558,30 @@ impl Lada {
 }
 
 impl BatchLoss for Lada {
+    fn state(&self) -> serde_json::Value {
+        match &self.semi {
+            Some(s) => serde_json::json!({ "kept": s.kept, "compared": s.compared }),
+            None => serde_json::Value::Null,
+        }
+    }
+
+    fn restore_state(&mut self, state: &serde_json::Value) -> Result<()> {
+        if let Some(s) = self.semi.as_mut() {
+            let get = |k: &str| {
+                state
+                    .get(k)
+                    .and_then(serde_json::Value::as_u64)
+                    .map(|v| v as usize)
+                    .ok_or_else(|| {
+                        Error::config("checkpoint", format!("the Semi-LADA state lacks `{k}`"))
+                    })
+            };
+            s.kept = get("kept")?;
+            s.compared = get("compared")?;
+        }
+        Ok(())
+    }
+
     fn summary(&self) -> Option<String> {
         self.consistency().map(|c| {
             format!(
@@ -953,6 +977,124 @@ mod tests {
             &mut lada,
         );
         assert!(e.unwrap_err().to_string().contains("lada.semi"));
+    }
+
+    #[test]
+    fn a_training_resumed_from_a_checkpoint_ends_as_an_uninterrupted_one() {
+        use crate::train::{Checkpoint, fit_checkpointed};
+        let (_, items, dir) = setup();
+        let dev = crate::data::Dataset::new(
+            "dev",
+            vec![
+                Sentence::new(
+                    "Grace met Turing in Paris".split(' '),
+                    "B-PER O B-PER O B-LOC".split(' '),
+                ),
+                Sentence::new(
+                    "The Navy saw Berlin today".split(' '),
+                    "O B-ORG O B-LOC O".split(' '),
+                ),
+            ],
+        );
+        let unlabeled: Vec<(usize, Vec<String>)> =
+            ["grace visited the navy today", "turing met ada in berlin"]
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (100 + i, s.split(' ').map(String::from).collect()))
+                .collect();
+        let cfg = TrainConfig {
+            epochs: 4,
+            batch_size: 3,
+            learning_rate: 1e-3,
+            ..TrainConfig::default()
+        };
+        let lada_cfg = LadaConfig {
+            kind: LadaKind::IntraInter,
+            embedder: dir.path().display().to_string(),
+            k: 2,
+            semi: Some(SemiConfig {
+                paraphrases: ParaphraseSource::Neighbours { rate: 0.5 },
+                batch_size: 2,
+                ..SemiConfig::default()
+            }),
+            ..LadaConfig::default()
+        };
+        let ckdir = tempfile::tempdir().unwrap();
+        let path = ckdir.path().join("partial-000.safetensors");
+        let after_one = ckdir.path().join("after-epoch-1.safetensors");
+        // `ck`: None = no checkpoint; Some(file) = resume from / save to that file.
+        let train = |ck: Option<&std::path::Path>, keep_first: bool| {
+            let (tagger, _, _d) = setup();
+            let mut lada = Lada::new(lada_cfg.clone())
+                .unwrap()
+                .with_unlabeled(unlabeled.clone(), 9);
+            let checkpoint =
+                ck.map(|p| Checkpoint::new(p, "test run").every(std::time::Duration::ZERO));
+            let mut seen = Vec::new();
+            let report = fit_checkpointed(
+                &tagger,
+                &items,
+                Some(&dev),
+                &cfg,
+                &mut seeded(4),
+                &mut |e| {
+                    // Epoch 2 is logged before its checkpoint replaces epoch 1's.
+                    if keep_first && e.epoch == 2 {
+                        std::fs::copy(&path, &after_one).unwrap();
+                    }
+                    seen.push(e.epoch);
+                },
+                &mut lada,
+                checkpoint.as_ref(),
+            )
+            .unwrap();
+            assert_eq!(seen, [1, 2, 3, 4]);
+            let c = lada.consistency().unwrap();
+            (
+                tagger.store().snapshot().unwrap(),
+                report,
+                (c.kept, c.compared),
+            )
+        };
+        let (plain, plain_report, plain_counts) = train(None, false);
+        let (saved, saved_report, _) = train(Some(&path), true);
+        assert!(path.is_file() && after_one.is_file());
+        for (resume_from, label) in [(&path, "after epoch 3"), (&after_one, "after epoch 1")] {
+            let (w, report, counts) = train(Some(resume_from), false);
+            assert_eq!(counts, plain_counts, "{label}");
+            assert_eq!(report.best_epoch, plain_report.best_epoch, "{label}");
+            assert_eq!(report.updates, plain_report.updates, "{label}");
+            for (a, b) in report.epochs.iter().zip(&plain_report.epochs) {
+                assert_eq!(
+                    (a.train_loss, a.dev, a.updates),
+                    (b.train_loss, b.dev, b.updates),
+                    "{label}"
+                );
+            }
+            for (k, v) in &plain {
+                assert_eq!(max_diff(v, &w[k]), 0.0, "{label}: {k}");
+                assert_eq!(max_diff(v, &saved[k]), 0.0, "saving changed {k}");
+            }
+        }
+        assert_eq!(saved_report.best_epoch, plain_report.best_epoch);
+        // A checkpoint of another training is refused, naming the file.
+        let (tagger, _, _d) = setup();
+        let mut lada = Lada::new(lada_cfg.clone())
+            .unwrap()
+            .with_unlabeled(unlabeled.clone(), 9);
+        let err = fit_checkpointed(
+            &tagger,
+            &items,
+            Some(&dev),
+            &cfg,
+            &mut seeded(4),
+            &mut |_| {},
+            &mut lada,
+            Some(&Checkpoint::new(&path, "another run")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("partial-000.safetensors"), "{err}");
     }
 
     #[test]
