@@ -17,6 +17,7 @@ use seqlab::error::{Error, Location, Result};
 use seqlab::metrics::Mode;
 use seqlab::metrics::conlleval::{EvalFormat, read_eval_file};
 use seqlab::model::embed::SentenceEmbedder;
+use seqlab::report::notebook::Shrink;
 use seqlab::report::{self, Provenance, datasets, scorer};
 use seqlab::train::Selection;
 
@@ -352,6 +353,13 @@ struct ReproduceArgs {
     /// Do not run the fetch first (the cache must be complete).
     #[arg(long)]
     no_fetch: bool,
+    /// Run the reproduction at the quick scale (seconds; what CI checks) instead of the
+    /// main job's minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Folder of the reproduction's runs [default: runs/main-job, or runs/main-job-quick].
+    #[arg(long)]
+    runs: Option<PathBuf>,
 }
 
 fn parse_delimiter(d: Option<&str>) -> Result<Delimiter> {
@@ -1031,6 +1039,33 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
             "seqlab's report for {} differs from conlleval.pl's; see reports/scorer/index.md",
             bad.file.display()
         )));
+    }
+    let shrink = if args.quick {
+        Shrink::QUICK
+    } else {
+        Shrink::MAIN_JOB
+    };
+    let runs = args.runs.clone().unwrap_or_else(|| {
+        report::repo_root().join(if args.quick {
+            "runs/main-job-quick"
+        } else {
+            "runs/main-job"
+        })
+    });
+    println!("== reproduction ({})", shrink.describe());
+    for item in seqlab::report::main_job::items(shrink, &runs, &out)? {
+        item.prepare()?;
+        let written = item.write_report()?;
+        let claims = written
+            .markdown
+            .split("\n## ")
+            .find(|s| s.starts_with("The papers' claims"))
+            .unwrap_or_default();
+        println!(
+            "{}: {}\n## {claims}",
+            item.title,
+            report::repo_relative(&written.dir)
+        );
     }
     println!("== reports written to {}", out.display());
     Ok(())

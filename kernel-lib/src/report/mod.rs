@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod generated;
 pub mod index;
 pub mod learning;
+pub mod main_job;
 pub mod notebook;
 pub mod paper;
 pub mod scorer;

@@ -88,31 +88,110 @@ impl Scale {
     }
 }
 
-/// Shrinks an experiment to the quick scale: its first seed, one epoch, a pool of the first
-/// 200 training sentences with a seed set of at most 40 and one query round of 20 (no query
-/// round stays none), dev and test cut to their first 200 sentences, and Semi-LADA's unlabeled
-/// set and the SeqMix discriminator's calibration sample to 64 sentences. The method settings are kept, so the quick run exercises the same code.
+/// How far [`Shrink::apply`] cuts an experiment down. The method settings are kept, so a
+/// shrunk run exercises the same code as the full one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shrink {
+    /// Epochs per training, at most.
+    pub epochs: usize,
+    /// The pool becomes the first this many training sentences (`None`: the config's pool).
+    pub pool: Option<usize>,
+    /// Dev and test are cut to their first this many sentences.
+    pub dev: usize,
+    /// See `dev`.
+    pub test: usize,
+    /// Seed set size, at most.
+    pub seed_size: usize,
+    /// Query rounds and their size, at most (no query round stays none).
+    pub rounds: usize,
+    /// See `rounds`.
+    pub query_size: usize,
+    /// Semi-LADA's unlabeled sentences and the SeqMix discriminator's calibration sample,
+    /// at most.
+    pub unlabeled: usize,
+}
+
+impl Shrink {
+    /// The quick scale (CI): seconds per run; the figures only show that the code runs.
+    pub const QUICK: Shrink = Shrink {
+        epochs: 1,
+        pool: Some(200),
+        dev: 200,
+        test: 200,
+        seed_size: 40,
+        rounds: 1,
+        query_size: 20,
+        unlabeled: 64,
+    };
+
+    /// The main job (`seqlab reproduce`): a minute or two per run on 2 cores, enough
+    /// training for real F1 levels (the paper's pools and seed sets, 5 epochs, 2 query rounds,
+    /// dev and test cut to 1,000 sentences).
+    pub const MAIN_JOB: Shrink = Shrink {
+        epochs: 5,
+        pool: None,
+        dev: 1000,
+        test: 1000,
+        seed_size: 700,
+        rounds: 2,
+        query_size: 100,
+        unlabeled: 500,
+    };
+
+    /// Cuts `cfg` down: its first seed, and every size above to at most this.
+    pub fn apply(&self, cfg: &mut ExperimentConfig) {
+        cfg.seeds.truncate(1);
+        cfg.train.epochs = cfg.train.epochs.min(self.epochs);
+        let first = |n| Subset::First(Amount::Count(n));
+        if let Some(n) = self.pool {
+            cfg.data.pool_subset = first(n);
+        }
+        cfg.data.dev_subset = first(self.dev);
+        cfg.data.test_subset = first(self.test);
+        let a = &mut cfg.active;
+        a.seed_size = a.seed_size.min(self.seed_size);
+        if a.rounds > 0 {
+            a.rounds = a.rounds.min(self.rounds);
+            a.query_size = a.query_size.min(self.query_size);
+        }
+        if let Some(semi) = cfg.lada.as_mut().and_then(|l| l.semi.as_mut()) {
+            semi.unlabeled = semi.unlabeled.min(self.unlabeled);
+        }
+        if let AugmentConfig::Seqmix(m) = &mut cfg.augment
+            && let DiscriminatorConfig::Percentile { sample, .. } = &mut m.discriminator
+        {
+            *sample = (*sample).min(self.unlabeled);
+        }
+    }
+
+    /// A line for reports: what was cut.
+    pub fn describe(&self) -> String {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let evaluation = if self.dev == self.test {
+            format!("dev and test cut to their first {} sentences", self.dev)
+        } else {
+            format!(
+                "dev and test cut to their first {} and {} sentences",
+                self.dev, self.test
+            )
+        };
+        format!(
+            "1 seed, at most {}, {}{evaluation}, at most {} of {}",
+            plural(self.epochs, "epoch"),
+            self.pool
+                .map_or(String::new(), |n| format!("a pool of {n} sentences, ")),
+            plural(self.rounds, "query round"),
+            self.query_size
+        )
+    }
+}
+
+/// Shrinks an experiment to the quick scale ([`Shrink::QUICK`]): its first seed, one epoch, a
+/// pool of the first 200 training sentences with a seed set of at most 40 and one query round
+/// of 20, dev and test cut to their first 200 sentences, and Semi-LADA's unlabeled set and the
+/// SeqMix discriminator's calibration sample to 64 sentences.
 pub fn quick_config(cfg: &mut ExperimentConfig) {
-    cfg.seeds.truncate(1);
-    cfg.train.epochs = 1;
-    let first = |n| Subset::First(Amount::Count(n));
-    cfg.data.pool_subset = first(200);
-    cfg.data.dev_subset = first(200);
-    cfg.data.test_subset = first(200);
-    let a = &mut cfg.active;
-    a.seed_size = a.seed_size.min(40);
-    if a.rounds > 0 {
-        a.rounds = 1;
-        a.query_size = a.query_size.min(20);
-    }
-    if let Some(semi) = cfg.lada.as_mut().and_then(|l| l.semi.as_mut()) {
-        semi.unlabeled = semi.unlabeled.min(64);
-    }
-    if let AugmentConfig::Seqmix(m) = &mut cfg.augment
-        && let DiscriminatorConfig::Percentile { sample, .. } = &mut m.discriminator
-    {
-        *sample = (*sample).min(64);
-    }
+    Shrink::QUICK.apply(cfg);
 }
 
 /// One table or figure of a paper: its runs and its report.
@@ -148,6 +227,12 @@ pub struct Item {
     /// A run on all training data, drawn as a dashed line at the cpu and paper scales
     /// ([`LearningReport::full_data`]); the quick scale leaves it out.
     pub full_data: Option<String>,
+    /// How the quick scale cuts the configs ([`Shrink::QUICK`] unless [`Item::shrunk`]).
+    pub shrink: Shrink,
+    /// The scale as reports print it, when not the scale's name ([`Item::shrunk`]).
+    pub scale_label: Option<String>,
+    /// Run and report folders that replace [`Item::runs_dir`] and [`Item::report_dir`].
+    pub dirs: Option<(PathBuf, PathBuf)>,
 }
 
 impl Item {
@@ -171,6 +256,9 @@ impl Item {
             generated: false,
             claims: Vec::new(),
             full_data: None,
+            shrink: Shrink::QUICK,
+            scale_label: None,
+            dirs: None,
         };
         for r in &item.runs {
             let p = item.config_path(r);
@@ -187,6 +275,21 @@ impl Item {
     /// The same item at another scale.
     pub fn at_scale(mut self, scale: Scale) -> Self {
         self.scale = scale;
+        self
+    }
+
+    /// At the quick scale, cuts the configs by `shrink` instead of [`Shrink::QUICK`]; reports
+    /// print `label` as the scale.
+    pub fn shrunk(mut self, shrink: Shrink, label: &str) -> Self {
+        self.scale = Scale::Quick;
+        self.shrink = shrink;
+        self.scale_label = Some(label.to_string());
+        self
+    }
+
+    /// Puts the runs in `runs` (one folder per config) and the report in `report`.
+    pub fn in_dirs(mut self, runs: impl Into<PathBuf>, report: impl Into<PathBuf>) -> Self {
+        self.dirs = Some((runs.into(), report.into()));
         self
     }
 
@@ -339,6 +442,9 @@ impl Item {
     /// Where the runs live: at quick scale `$SEQLAB_QUICK_RUNS` or `target/notebooks/runs`;
     /// otherwise `$SEQLAB_RUNS` or `runs`.
     pub fn runs_dir(&self) -> PathBuf {
+        if let Some((runs, _)) = &self.dirs {
+            return runs.clone();
+        }
         let env = |k: &str| {
             std::env::var_os(k)
                 .filter(|v| !v.is_empty())
@@ -357,6 +463,9 @@ impl Item {
     /// paper scales and `target/notebooks/reports/NAME` at the quick scale (so that CI does not
     /// touch the committed reports).
     pub fn report_dir(&self) -> PathBuf {
+        if let Some((_, report)) = &self.dirs {
+            return report.clone();
+        }
         if let Some(dir) = std::env::var_os("SEQLAB_REPORTS").filter(|v| !v.is_empty()) {
             return PathBuf::from(dir).join(&self.name);
         }
@@ -384,8 +493,8 @@ impl Item {
     }
 
     /// Makes the runs available and returns the folders of those that exist. Quick: runs (or
-    /// resumes) every config shrunk by [`quick_config`], printing a progress line per round (on stdout: evcxr reports a cell's
-    /// errors on stderr).
+    /// resumes) every config shrunk by [`Item::shrink`] ([`quick_config`] by default), printing
+    /// a progress line per round (on stdout: evcxr reports a cell's errors on stderr).
     /// Cpu and paper: finds the run folders; the grids are long and run outside the notebook
     /// (`notebooks/configs/run-*.sh`), a report reads their finished rounds, and a run not
     /// started yet is listed (and marked "not run yet" beside the paper).
@@ -398,13 +507,13 @@ impl Item {
             let dir = self.run_dir(run);
             if self.scale == Scale::Quick {
                 let mut cfg = ExperimentConfig::from_file(&self.config_path(run))?;
-                quick_config(&mut cfg);
+                self.shrink.apply(&mut cfg);
                 let exp = if dir.join("config.json").is_file() {
                     Experiment::resume(&dir)?
                 } else {
                     Experiment::new(cfg)?.with_output(&dir)
                 };
-                println!("== {run} ({} scale)", self.scale);
+                println!("== {run} ({} scale)", self.scale_name());
                 exp.run_with(&mut Progress::stdout())?;
             } else if !dir.join("config.json").is_file() {
                 println!(
@@ -416,6 +525,13 @@ impl Item {
             dirs.push(dir);
         }
         Ok(dirs)
+    }
+
+    /// The scale as reports print it.
+    pub fn scale_name(&self) -> String {
+        self.scale_label
+            .clone()
+            .unwrap_or_else(|| self.scale.to_string())
     }
 
     /// The finished rounds of the runs that exist.
@@ -448,7 +564,7 @@ impl Item {
         let out = self.report_dir();
         let report = LearningReport {
             title: self.title.clone(),
-            scale: self.scale.to_string(),
+            scale: self.scale_name(),
             dev: self.dev,
             paper: self.paper.clone(),
             notes: self.notes.clone(),
