@@ -100,17 +100,20 @@
 //!   ([`data::fetch`]).
 //! - [`encoding`]: words → word pieces with alignment, sub-token label strategies, batches.
 //! - [`model`]: the layer-addressable BERT encoder, the sentence embedder and kNN.
-//! - [`train`]: the token tagger, its loss, AdamW, the epoch loop, constrained decoding.
+//! - [`train`]: the token tagger, its loss, AdamW, the epoch loop (resumable between epochs
+//!   from a [`train::checkpoint`]), constrained decoding.
 //! - [`active`]: the labeled set and pool, query policies, the augmentation hook, the
 //!   round loop.
-//! - [`augment`]: augmentation methods for that hook: SeqMix ([`augment::seqmix`]).
+//! - [`augment`]: augmentation methods: SeqMix ([`augment::seqmix`]) for that hook, and
+//!   LADA's hidden-state mixup and Semi-LADA ([`augment::lada`]) as training losses.
 //! - [`experiment`]: experiment configs, the crash-safe runner (`seqlab run` / `seqlab
 //!   resume`), results as polars DataFrames / CSV / Parquet, summaries over seeds.
 //! - [`metrics`]: entity-level scoring (conlleval and strict modes), averages, and the
 //!   statistics reports need ([`metrics::stats`]: mean ± std, Wilcoxon, bootstrap).
 //! - [`report`]: the reports runs write into `reports/`, with provenance; charts
 //!   ([`report::charts`]); the papers' own numbers ([`report::paper`]); notebook drivers
-//!   ([`report::notebook`]: the `SEQLAB_SCALE` scales and one `Item` per paper table).
+//!   ([`report::notebook`]: the `SEQLAB_SCALE` scales and one `Item` per paper table); the
+//!   main job's minutes-long reproduction ([`report::main_job`]).
 //! - [`rng`]: the seeded generator every random draw comes from.
 //! - [`error`]: the one [`Error`] type; messages name file, line and field.
 
