@@ -64,7 +64,11 @@ pub fn items(shrink: Shrink, runs: &Path, reports: &Path) -> Result<Vec<Item>> {
     )?
     .shrunk(shrink, label)
     .in_dirs(runs, reports.join("reproduce-seqmix"))
-    .with_paper(paper::seqmix_app_table4())
+    .with_paper(up_to(
+        paper::seqmix_app_table4(),
+        // The config's seed set of 200 and rounds of 100, cut.
+        200.min(shrink.seed_size) + shrink.rounds * shrink.query_size.min(100),
+    ))
     .with_claim(
         Claim::new(
             "seqmix-sub",
@@ -84,6 +88,14 @@ pub fn items(shrink: Shrink, runs: &Path, reports: &Path) -> Result<Vec<Item>> {
     Ok(vec![lada, seqmix])
 }
 
+/// The paper's points up to `sentences` labeled sentences (the cut runs stop there).
+fn up_to(mut curves: Vec<paper::PaperCurve>, sentences: usize) -> Vec<paper::PaperCurve> {
+    for c in &mut curves {
+        c.points.retain(|&(n, _)| n <= sentences);
+    }
+    curves
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +110,14 @@ mod tests {
             assert_eq!(item.scale_name(), "main job");
             assert!(item.report_dir().starts_with(dir.path()));
             assert_eq!(item.claims.len(), 1, "{}", item.name);
+            // Only the paper's points the cut runs reach (SeqMix: 200, 300, 400 sentences).
+            let most = item.paper.iter().flat_map(|c| &c.points).map(|p| p.0).max();
+            let reach = if item.name == "reproduce-lada" {
+                700
+            } else {
+                400
+            };
+            assert_eq!(most, Some(reach), "{}", item.name);
             for run in &item.runs {
                 let path = crate::report::repo_root().join(format!("notebooks/configs/{run}.toml"));
                 let mut cfg = ExperimentConfig::from_file(&path).unwrap();
