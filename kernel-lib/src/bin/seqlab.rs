@@ -133,6 +133,12 @@ enum Command {
         /// all-MiniLM-L6-v2].
         #[arg(long)]
         model: Option<PathBuf>,
+        /// WordNet synonyms instead of embedding neighbours (English).
+        #[arg(long)]
+        wordnet: bool,
+        /// The WordNet 3.0 folder for `--wordnet` [default: wordnet/ in the data cache].
+        #[arg(long, requires = "wordnet")]
+        wordnet_dir: Option<PathBuf>,
     },
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
@@ -384,7 +390,13 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(&args),
         Command::Reproduce(args) => reproduce(&args),
         Command::Embed { model, gpu } => embed(model, gpu),
-        Command::Paraphrase { rate, seed, model } => paraphrase(rate, seed, model),
+        Command::Paraphrase {
+            rate,
+            seed,
+            model,
+            wordnet,
+            wordnet_dir,
+        } => paraphrase(rate, seed, model, wordnet.then_some(wordnet_dir)),
         Command::Augment(args) => augment(&args),
         Command::Report {
             run_dirs,
@@ -603,10 +615,18 @@ fn embed(model: Option<PathBuf>, gpu: bool) -> Result<()> {
     Ok(())
 }
 
-fn paraphrase(rate: f64, seed: u64, model: Option<PathBuf>) -> Result<()> {
+fn paraphrase(
+    rate: f64,
+    seed: u64,
+    model: Option<PathBuf>,
+    wordnet: Option<Option<PathBuf>>,
+) -> Result<()> {
     use seqlab::augment::lada::semi::{ParaphraseSource, paraphraser};
     use std::io::{BufRead, Write};
-    let source = ParaphraseSource::Neighbours { rate };
+    let source = match wordnet {
+        Some(dir) => ParaphraseSource::WordNet { rate, dir },
+        None => ParaphraseSource::Neighbours { rate },
+    };
     source.check("--rate")?;
     let dir = model.unwrap_or_else(default_model);
     let device = seqlab::model::device(false)?;

@@ -19,6 +19,7 @@ pub mod stats;
 pub mod subset;
 pub mod text;
 pub mod vocab;
+pub mod wordnet;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

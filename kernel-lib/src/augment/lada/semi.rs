@@ -8,9 +8,11 @@
 //! The paper paraphrases by back-translation, which needs translation models this machine
 //! cannot get. A [`Paraphraser`] supplies paraphrases: [`ParaphraseSource::File`] reads them
 //! (so back-translations made elsewhere give the paper's setting), and
-//! [`ParaphraseSource::Neighbours`] is an offline generator: each lowercase word (capitalised
-//! words, likely entities, are kept) is replaced with probability `rate` by its nearest other
-//! whole-word token in the encoder's input-embedding table.
+//! two offline generators replace words that are not likely entities (capitalised words are
+//! kept): [`ParaphraseSource::Neighbours`] with probability `rate` by the nearest other
+//! whole-word token in the encoder's input-embedding table (any language the vocabulary
+//! covers), and [`ParaphraseSource::WordNet`] with probability `rate` by a WordNet synonym of
+//! the word's most frequent sense (English; function words kept).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::augment::seqmix::table::{Exclusion, TokenTable, WordVector};
+use crate::data::wordnet::WordNet;
 use crate::error::{Error, Location, Result};
 use crate::rng::SeqRng;
 
@@ -30,6 +33,16 @@ pub enum ParaphraseSource {
     Neighbours {
         /// Probability of replacing an eligible word.
         rate: f64,
+    },
+    /// Replace each lowercase English word that is a WordNet lemma (function words excepted)
+    /// with probability `rate` by a synonym ([`WordNetParaphraser`]).
+    #[serde(rename = "wordnet")]
+    WordNet {
+        /// Probability of replacing a word that has a synonym.
+        rate: f64,
+        /// The WordNet 3.0 folder (default: `wordnet/` in the data cache).
+        #[serde(default)]
+        dir: Option<PathBuf>,
     },
     /// A file of `id<TAB>paraphrase` lines (`id`: the sentence's index in the training split).
     File {
@@ -45,7 +58,9 @@ impl ParaphraseSource {
     /// [`Error::Config`].
     pub fn check(&self, field: &str) -> Result<()> {
         match self {
-            ParaphraseSource::Neighbours { rate } if !(0.0..=1.0).contains(rate) => {
+            ParaphraseSource::Neighbours { rate } | ParaphraseSource::WordNet { rate, .. }
+                if !(0.0..=1.0).contains(rate) =>
+            {
                 Err(Error::config(field, format!("{rate} is outside 0..=1")))
             }
             _ => Ok(()),
@@ -313,6 +328,71 @@ impl Paraphraser for NeighbourParaphraser {
     }
 }
 
+/// English function words the WordNet paraphraser keeps (WordNet lists some of them as
+/// nouns or verbs: "can", "will", "who").
+const FUNCTION_WORDS: &[&str] = &[
+    "about", "above", "after", "again", "against", "all", "also", "and", "any", "are", "because",
+    "been", "before", "being", "below", "between", "both", "but", "can", "could", "did", "does",
+    "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have",
+    "having", "her", "here", "hers", "herself", "him", "himself", "his", "how", "into", "its",
+    "itself", "just", "may", "might", "more", "most", "must", "nor", "not", "now", "off", "once",
+    "only", "other", "our", "ours", "out", "over", "own", "same", "shall", "she", "should", "some",
+    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
+    "those", "through", "too", "under", "until", "very", "was", "were", "what", "when", "where",
+    "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours",
+];
+
+/// Replaces words by WordNet synonyms: each lowercase word of three or more letters that is
+/// a WordNet lemma with a single-word synonym ([`WordNet::synonyms`]) and is not a function
+/// word is replaced with probability `rate` by one of its synonyms, drawn uniformly.
+#[derive(Debug, Clone)]
+pub struct WordNetParaphraser {
+    wordnet: WordNet,
+    rate: f64,
+}
+
+impl WordNetParaphraser {
+    /// Over the database in `dir` ([`WordNet::load`]).
+    ///
+    /// # Errors
+    /// A missing or malformed database.
+    pub fn load(dir: &Path, rate: f64) -> Result<Self> {
+        Ok(Self::new(WordNet::load(dir)?, rate))
+    }
+
+    /// Over `wordnet`.
+    pub fn new(wordnet: WordNet, rate: f64) -> Self {
+        WordNetParaphraser { wordnet, rate }
+    }
+}
+
+impl Paraphraser for WordNetParaphraser {
+    fn name(&self) -> String {
+        format!("WordNet synonyms (rate {})", self.rate)
+    }
+
+    fn paraphrase(
+        &mut self,
+        _ids: &[usize],
+        sentences: &[Vec<String>],
+        rng: &mut SeqRng,
+    ) -> Result<Vec<Vec<String>>> {
+        let mut out = sentences.to_vec();
+        for words in &mut out {
+            for word in words.iter_mut() {
+                if !eligible(word) || FUNCTION_WORDS.contains(&word.as_str()) {
+                    continue;
+                }
+                let synonyms = self.wordnet.synonyms(word);
+                if !synonyms.is_empty() && rng.random::<f64>() < self.rate {
+                    *word = synonyms[rng.random_range(0..synonyms.len())].clone();
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The paraphraser a config asks for (`encoder_dir`: the table of [`ParaphraseSource::Neighbours`]).
 ///
 /// # Errors
@@ -326,6 +406,77 @@ pub fn paraphraser(
         ParaphraseSource::Neighbours { rate } => {
             Box::new(NeighbourParaphraser::load(encoder_dir, *rate, device)?)
         }
+        ParaphraseSource::WordNet { rate, dir } => {
+            let dir = dir
+                .clone()
+                .unwrap_or_else(|| crate::data::corpora::data_dir().join("wordnet"));
+            Box::new(WordNetParaphraser::load(&dir, *rate)?)
+        }
         ParaphraseSource::File { path } => Box::new(FileParaphrases::read(path)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn wordnet_paraphrases_replace_only_lemmas_with_synonyms() {
+        let wn = WordNet::from_synsets(&[
+            (0, 1, &["market", "marketplace", "mart"]),
+            (0, 2, &["police", "constabulary"]),
+            (1, 3, &["will", "bequeath"]),
+            (0, 4, &["london", "capital_of_the_uk"]),
+        ]);
+        let sentences = vec![words("the Market police will see london markets")];
+        let mut all = WordNetParaphraser::new(wn.clone(), 1.0);
+        let out = all
+            .paraphrase(&[0], &sentences, &mut crate::rng::seeded(1))
+            .unwrap();
+        let out = &out[0];
+        // Capitalised words, function words ("will"), inflected forms and words without a
+        // single-word synonym stay.
+        assert_eq!(out[..2], ["the", "Market"]);
+        assert_eq!(out[2], "constabulary");
+        assert_eq!(out[3..], ["will", "see", "london", "markets"]);
+        let none = WordNetParaphraser::new(wn.clone(), 0.0)
+            .paraphrase(&[0], &sentences, &mut crate::rng::seeded(1))
+            .unwrap();
+        assert_eq!(none, sentences);
+        let many = vec![words(
+            "market market market market market market market market",
+        )];
+        let a = WordNetParaphraser::new(wn.clone(), 0.5)
+            .paraphrase(&[0], &many, &mut crate::rng::seeded(7))
+            .unwrap();
+        let b = WordNetParaphraser::new(wn, 0.5)
+            .paraphrase(&[0], &many, &mut crate::rng::seeded(7))
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(
+            a[0].iter()
+                .all(|w| ["market", "marketplace", "mart"].contains(&w.as_str()))
+        );
+    }
+
+    #[test]
+    fn the_wordnet_source_reads_from_toml_and_checks_its_rate() {
+        let s: ParaphraseSource = toml::from_str("kind = \"wordnet\"\nrate = 0.3").unwrap();
+        assert_eq!(
+            s,
+            ParaphraseSource::WordNet {
+                rate: 0.3,
+                dir: None
+            }
+        );
+        let bad = ParaphraseSource::WordNet {
+            rate: 1.5,
+            dir: None,
+        };
+        assert!(bad.check("rate").unwrap_err().to_string().contains("1.5"));
+    }
 }
