@@ -247,11 +247,12 @@ fn wordnet_paraphrases_use_synonyms_of_the_fetched_database() {
     let words: Vec<&str> = out.trim().strip_prefix("0\t").unwrap().split(' ').collect();
     assert_eq!(words.len(), 12);
     // "police" is a lemma with synonyms (WordNet 3.0: constabulary, law); capitalised words,
-    // function words ("this"), inflected forms ("buses", "said") and punctuation stay.
+    // function and number words ("this", "two"), inflected forms ("buses", "said") and
+    // punctuation stay.
     assert!(["constabulary", "law"].contains(&words[9]), "{words:?}");
     assert_eq!(
-        (words[0], words[2], words[6], words[8], words[10]),
-        ("The", "buses", "this", ",", "said")
+        (words[0], words[1], words[2], words[6], words[8], words[10]),
+        ("The", "two", "buses", "this", ",", "said")
     );
     let wn =
         seqlab::data::wordnet::WordNet::load(&seqlab::data::data_dir().join("wordnet")).unwrap();

@@ -169,8 +169,9 @@ impl WordNet {
 
     /// Synonyms of `word` (a lemma as written, lowercase): the other words of its most
     /// frequent sense, in the part of speech with the most senses tagged in the SemCor
-    /// corpus (nouns first on a tie), keeping only single lowercase words (no multi-word
-    /// lemma, no proper noun, so that a replacement adds no entity), sorted. Empty when `word`
+    /// corpus (nouns first on a tie), keeping only single lowercase words of 3+ letters (no
+    /// multi-word lemma, no proper noun, so that a replacement adds no entity; no roman
+    /// numeral), sorted. Empty when `word`
     /// is not a lemma, or is also an inflected form of another lemma ([`WordNet::is_inflected`]:
     /// `said` is an adjective lemma but mostly the past of `say`), since a synonym would come
     /// uninflected or in the wrong part of speech.
@@ -196,7 +197,9 @@ impl WordNet {
         };
         let mut out: Vec<String> = words
             .iter()
-            .filter(|w| w.as_str() != word && w.chars().all(|c| c.is_ascii_lowercase()))
+            .filter(|w| {
+                w.as_str() != word && w.len() >= 3 && w.chars().all(|c| c.is_ascii_lowercase())
+            })
             .cloned()
             .collect();
         out.sort();
@@ -286,11 +289,13 @@ mod tests {
             (2, 6, &["said", "aforesaid"]),
             (0, 7, &["bus", "autobus"]),
             (1, 8, &["require", "need"]),
+            (0, 9, &["one", "i", "ace", "single"]),
         ])
         .with_irregular(&["said"]);
         // Nouns: two senses of "market" against the verb's one.
         assert_eq!(wn.synonyms("market"), ["marketplace", "mart"]);
         assert_eq!(wn.synonyms("police"), ["constabulary"]);
+        assert_eq!(wn.synonyms("one"), ["ace", "single"]);
         // Not lemmas, or inflected forms of other lemmas: no synonym.
         for w in ["markets", "said", "buses", "required", "requiring"] {
             assert!(wn.synonyms(w).is_empty(), "{w}");

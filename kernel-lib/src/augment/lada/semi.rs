@@ -328,8 +328,9 @@ impl Paraphraser for NeighbourParaphraser {
     }
 }
 
-/// English function words the WordNet paraphraser keeps (WordNet lists some of them as
-/// nouns or verbs: "can", "will", "who").
+/// English function words and number words the WordNet paraphraser keeps (WordNet lists
+/// some of them as nouns or verbs: "can", "will", "who"; "one" and "three" have senses such
+/// as "ace" and "threesome").
 const FUNCTION_WORDS: &[&str] = &[
     "about", "above", "after", "again", "against", "all", "also", "and", "any", "are", "because",
     "been", "before", "being", "below", "between", "both", "but", "can", "could", "did", "does",
@@ -339,7 +340,10 @@ const FUNCTION_WORDS: &[&str] = &[
     "only", "other", "our", "ours", "out", "over", "own", "same", "shall", "she", "should", "some",
     "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
     "those", "through", "too", "under", "until", "very", "was", "were", "what", "when", "where",
-    "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours",
+    "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "one",
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "first",
+    "second", "third", "half",
 ];
 
 /// Replaces words by WordNet synonyms: each lowercase word of three or more letters that is
