@@ -350,7 +350,8 @@ struct AugmentArgs {
 
 #[derive(Args)]
 struct ReproduceArgs {
-    /// Reports folder [default: reports/ in the repository].
+    /// Reports folder [default: reports/ in the repository; with --quick
+    /// target/main-job-quick/reports].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Cache folder [default: $SEQLAB_DATA or data/cache].
@@ -1003,10 +1004,14 @@ fn test_tagger(args: &TestArgs) -> Result<()> {
 
 fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let data_dir = args.data_dir.clone().unwrap_or_else(corpora::data_dir);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| report::repo_root().join("reports"));
+    // The quick scale writes outside the committed reports unless told otherwise.
+    let out = args.out.clone().unwrap_or_else(|| {
+        report::repo_root().join(if args.quick {
+            "target/main-job-quick/reports"
+        } else {
+            "reports"
+        })
+    });
     if !args.no_fetch {
         fetch::fetch(&data_dir, &[])?;
     }
