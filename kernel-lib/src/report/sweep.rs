@@ -6,8 +6,9 @@
 //! The value of a run for one seed is its metric averaged over the data-usage points (active
 //! learning runs; the papers' "averaged by all the data usage percentiles") or its single
 //! point (supervised runs), optionally minus a baseline run's value for the same seed and
-//! rounds (a gain). Only seeds that finished as many rounds as the run's most advanced seed
-//! count, so that a seed in progress does not pull the average towards early rounds.
+//! rounds (a gain). Only seeds that finished every planned round count, so that a seed in
+//! progress does not pull the average towards early rounds; a run whose seeds are all in
+//! progress has no value yet.
 //!
 //! ```
 //! use seqlab::report::charts::Figure;
@@ -167,13 +168,23 @@ pub(crate) fn mean_gain(pairs: &[(f64, f64)]) -> f64 {
 
 impl Dots {
     /// The value of every entry from the runs' finished rounds (entries whose run has no
-    /// round yet get `n = 0`).
+    /// seed with every planned round yet get `n = 0`).
     pub fn values(&self, runs: &[Results], metric: &dyn Fn(&RoundRow) -> f64) -> Vec<DotValue> {
         self.entries
             .iter()
             .map(|e| {
                 let find = |name: &str| runs.iter().find(|r| r.name == name);
+                let complete = |r: &Results| {
+                    let mut seeds: BTreeMap<u64, BTreeSet<usize>> = BTreeMap::new();
+                    for row in &r.rows {
+                        seeds.entry(row.seed).or_default().insert(row.round);
+                    }
+                    seeds
+                        .values()
+                        .any(|done| (0..=r.planned_rounds).all(|k| done.contains(&k)))
+                };
                 let (vals, rounds) = match (find(&e.run), e.baseline.as_deref().map(find)) {
+                    (Some(r), _) if !complete(r) => (Vec::new(), 0),
                     (Some(r), None) => per_seed(r, None, metric),
                     (Some(r), Some(Some(b))) => per_seed(r, Some(b), metric),
                     _ => (Vec::new(), 0),
@@ -450,6 +461,14 @@ mod tests {
         let m = |r: &RoundRow| r.test_f1;
         let v = dots.values(&[run, base.clone()], &m);
         assert_eq!((v[0].n, v[0].rounds), (1, 3));
+        // A run whose only seed is in progress has no value yet.
+        let started = results("started", vec![row(1, 0, 50.0)]);
+        let only = Dots {
+            x_label: "x".into(),
+            entries: vec![DotEntry::new("started", "started")],
+            reference: None,
+        };
+        assert_eq!(only.values(&[started], &m)[0].n, 0);
         assert!((v[0].mean - 80.0).abs() < 1e-9);
         assert!((v[1].mean - 10.0).abs() < 1e-9);
         assert_eq!(v[2].n, 0);
