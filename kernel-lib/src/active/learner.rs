@@ -422,20 +422,13 @@ impl<'a> ActiveLearner<'a> {
             None => &mut plain,
         };
         let checkpoint = match (&self.checkpoints, checkpointed) {
-            (Some((dir, every)), true) => {
-                let c = Checkpoint::new(
+            (Some((dir, every)), true) => Some(
+                Checkpoint::new(
                     checkpoint_file(dir, round),
                     self.training_identity(round, &items),
                 )
-                .every(*every);
-                if c.exists() {
-                    log(&format!(
-                        "round {round}: continuing from {}",
-                        c.path().display()
-                    ));
-                }
-                Some(c)
-            }
+                .every(*every),
+            ),
             _ => None,
         };
         let report = fit_checkpointed(

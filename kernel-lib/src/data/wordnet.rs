@@ -48,32 +48,22 @@ impl WordNet {
         }
         let mut wn = WordNet::default();
         for (pos, part) in PARTS.iter().enumerate() {
-            let path = dir.join(format!("index.{part}"));
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            for (n, line) in text.lines().enumerate() {
-                if line.starts_with(' ') || line.trim().is_empty() {
-                    continue;
-                }
-                let (tagged, offsets) =
-                    parse_index(line).ok_or_else(|| malformed(&path, n, "index"))?;
-                let lemma = line.split(' ').next().unwrap_or_default().to_string();
+            for_entries(&dir.join(format!("index.{part}")), "index", |line| {
+                let (tagged, offsets) = parse_index(line)?;
+                let lemma = line.split(' ').next()?.to_string();
                 wn.index
                     .entry(lemma)
                     .or_default()
                     .push((pos, tagged, offsets));
-            }
-            let path = dir.join(format!("data.{part}"));
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            for (n, line) in text.lines().enumerate() {
-                if line.starts_with(' ') || line.trim().is_empty() {
-                    continue;
-                }
-                let (offset, words) =
-                    parse_data(line).ok_or_else(|| malformed(&path, n, "data"))?;
+                Some(())
+            })?;
+            for_entries(&dir.join(format!("data.{part}")), "data", |line| {
+                let (offset, words) = parse_data(line)?;
                 wn.synsets.insert((pos, offset), words);
-            }
-            let path = dir.join(format!("{part}.exc"));
+                Some(())
+            })?;
             if pos < 3 {
+                let path = dir.join(format!("{part}.exc"));
                 let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
                 wn.irregular.extend(
                     text.lines()
@@ -206,6 +196,19 @@ impl WordNet {
         out.dedup();
         out
     }
+}
+
+/// Calls `entry` on every line of `path` but the licence header and blank lines; `None` from
+/// it is a malformed `what` line (the error names file and line).
+fn for_entries(path: &Path, what: &str, mut entry: impl FnMut(&str) -> Option<()>) -> Result<()> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with(' ') || line.trim().is_empty() {
+            continue;
+        }
+        entry(line).ok_or_else(|| malformed(path, n, what))?;
+    }
+    Ok(())
 }
 
 fn malformed(path: &Path, n: usize, what: &str) -> Error {

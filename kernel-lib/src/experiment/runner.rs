@@ -12,8 +12,9 @@
 //!   round from the round files.
 //!
 //! A run killed at any moment resumes from its newest finished round (and a round in training
-//! from its last checkpoint) and ends with the same results as an uninterrupted run: every random draw of a round comes from `(seed, round)`
-//! ([`crate::rng::derived`]) and the saved model holds the exact weights.
+//! from its last checkpoint) and ends with the same results as an uninterrupted run: every
+//! random draw of a round comes from `(seed, round)` ([`crate::rng::derived`]) and the saved
+//! model holds the exact weights.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -14,7 +14,7 @@
 //! the previous one (or since the start), never after the last epoch: the caller commits the
 //! finished result and removes the file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::params::{candle_err, save_tensors_atomic};
 use crate::rng::SeqRng;
+use crate::train::optim::AdamW;
+use crate::train::tagger::Tagger;
 use crate::train::trainer::EpochLog;
 
 /// Format version of [`FitState`].
@@ -140,6 +142,52 @@ impl Checkpoint {
         }
         Ok(Some((state, map)))
     }
+}
+
+/// The tensors of a checkpoint: AdamW's moments (`m.`, `v.`), the tagger's trainable
+/// parameters (`w.`) and, when given, the best epoch's weights (`best.`), all on the CPU;
+/// with AdamW's update count.
+pub(crate) fn pack(
+    tagger: &Tagger,
+    opt: &AdamW,
+    best: Option<&BTreeMap<String, Tensor>>,
+) -> Result<(u64, Vec<(String, Tensor)>)> {
+    let (steps, mut tensors) = opt.state()?;
+    let cpu = |t: &Tensor| t.to_device(&Device::Cpu).map_err(candle_err);
+    for (name, var) in tagger.store().vars() {
+        tensors.push((format!("w.{name}"), cpu(var.as_tensor())?));
+        if let Some(t) = best.and_then(|b| b.get(name)) {
+            tensors.push((format!("best.{name}"), cpu(t)?));
+        }
+    }
+    Ok((steps, tensors))
+}
+
+/// The tagger's trainable parameters saved under `prefix` (`w` or `best`) by [`pack`], on
+/// the tagger's device.
+///
+/// # Errors
+/// A parameter missing from the checkpoint.
+pub(crate) fn unpack_weights(
+    tensors: &HashMap<String, Tensor>,
+    tagger: &Tagger,
+    prefix: &str,
+) -> Result<BTreeMap<String, Tensor>> {
+    tagger
+        .store()
+        .vars()
+        .keys()
+        .map(|name| {
+            let key = format!("{prefix}.{name}");
+            let t = tensors
+                .get(&key)
+                .ok_or_else(|| Error::config("checkpoint", format!("no tensor {key}")))?;
+            Ok((
+                name.clone(),
+                t.to_device(tagger.device()).map_err(candle_err)?,
+            ))
+        })
+        .collect()
 }
 
 /// The position of a ChaCha generator: seed, stream and word position.

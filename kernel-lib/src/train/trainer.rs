@@ -14,7 +14,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Instant;
 
@@ -28,7 +27,9 @@ use crate::metrics::{Mode, Scores, score};
 use crate::model::ops::Pass;
 use crate::model::params::candle_err;
 use crate::rng::SeqRng;
-use crate::train::checkpoint::{Checkpoint, FitState, RngState, VERSION as CHECKPOINT_VERSION};
+use crate::train::checkpoint::{
+    Checkpoint, FitState, RngState, VERSION as CHECKPOINT_VERSION, pack, unpack_weights,
+};
 use crate::train::optim::{AdamW, AdamWConfig, LinearSchedule};
 use crate::train::predict::{Constraints, Decode};
 use crate::train::tagger::{Tagger, TrainItem};
@@ -363,25 +364,11 @@ pub fn fit_checkpointed(
     let (mut pieces, mut train_secs) = (0usize, 0f64);
     if let Some((state, tensors)) = checkpoint.map(Checkpoint::load).transpose()?.flatten() {
         let get = |k: &str| tensors.get(k).cloned();
-        let missing = |k: &str| Error::config("checkpoint", format!("no tensor {k}"));
-        let weights = |prefix: &str| -> Result<BTreeMap<String, Tensor>> {
-            tagger
-                .store()
-                .vars()
-                .keys()
-                .map(|name| {
-                    let key = format!("{prefix}.{name}");
-                    let t = get(&key).ok_or_else(|| missing(&key))?;
-                    Ok((
-                        name.clone(),
-                        t.to_device(tagger.device()).map_err(candle_err)?,
-                    ))
-                })
-                .collect()
-        };
-        tagger.store().restore(&weights("w")?)?;
+        tagger
+            .store()
+            .restore(&unpack_weights(&tensors, tagger, "w")?)?;
         if state.best_weights {
-            best_weights = Some(weights("best")?);
+            best_weights = Some(unpack_weights(&tensors, tagger, "best")?);
         }
         opt.set_state(state.steps, &get)?;
         *rng = state.rng.restore()?;
@@ -451,18 +438,7 @@ pub fn fit_checkpointed(
         if let Some(c) =
             checkpoint.filter(|c| epoch < cfg.epochs && last_saved.elapsed() >= c.interval())
         {
-            let (steps, mut tensors) = opt.state()?;
-            let cpu = |t: &Tensor| t.to_device(&candle_core::Device::Cpu).map_err(candle_err);
-            for (name, var) in tagger.store().vars() {
-                tensors.push((format!("w.{name}"), cpu(var.as_tensor())?));
-            }
-            if let Some(w) = &best_weights {
-                for name in tagger.store().vars().keys() {
-                    if let Some(t) = w.get(name) {
-                        tensors.push((format!("best.{name}"), cpu(t)?));
-                    }
-                }
-            }
+            let (steps, tensors) = pack(tagger, &opt, best_weights.as_ref())?;
             let state = FitState {
                 version: CHECKPOINT_VERSION,
                 identity: c.identity().to_string(),
