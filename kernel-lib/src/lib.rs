@@ -97,7 +97,7 @@
 //! The modules follow the data:
 //! - [`data`]: sentences and datasets; CoNLL / EstNER / plain-text readers; tag schemes;
 //!   label vocabularies; subsets; the real corpora ([`data::corpora`]) and their download
-//!   ([`data::fetch`]).
+//!   ([`data::fetch`]); the WordNet database ([`data::wordnet`]).
 //! - [`encoding`]: words → word pieces with alignment, sub-token label strategies, batches.
 //! - [`model`]: the layer-addressable BERT encoder, the sentence embedder and kNN.
 //! - [`train`]: the token tagger, its loss, AdamW, the epoch loop (resumable between epochs

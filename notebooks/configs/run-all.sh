@@ -13,6 +13,10 @@
 #   PASS: which seed of each config's list to run (default: 1 2 3 4 5)
 #   SEQLAB_GRID: only these configs, in this order (depth first on one study, e.g.
 #   SEQLAB_GRID="seqmix-disc-none seqmix-disc-500" ... 2 3)
+#   SEQLAB_QUEUE: a file of `NAME PASS` lines, run in that order instead of the passes (an
+#   explicit queue across studies and seeds; `#` starts a comment)
+#   SEQLAB_SNAPSHOT=1: snapshot each run into reports/runs/NAME as soon as it returns
+#   (snapshot-runs.sh), so that a machine lost later loses no finished round
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin seqlab
@@ -45,18 +49,35 @@ if [ -n "${SEQLAB_GRID:-}" ]; then
     [ -f "notebooks/configs/$n.toml" ] || { echo "SEQLAB_GRID: no config notebooks/configs/$n.toml" >&2; exit 2; }
   done
 fi
-passes=("$@")
-[ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
-for pass in "${passes[@]}"; do
-  for n in "${names[@]}"; do
-    cfg="notebooks/configs/$n.toml"
-    # The config's seed list, e.g. `seeds = [1, 2, 3]`; this pass takes its PASS-th entry.
-    seed=$(sed -n 's/^seeds *= *\[\(.*\)\].*/\1/p' "$cfg" | tr -d ' ' | awk -F, -v p="$pass" '{print $p}')
-    [ -n "$seed" ] || continue
-    if [ ! -d "$runs/$n" ] && [ -d "reports/runs/$n" ]; then
-      mkdir -p "$runs" && cp -r "reports/runs/$n" "$runs/$n"
-    fi
-    echo "== $(date -u +%FT%TZ) $n seed $seed"
-    ./target/release/seqlab run "$cfg" --out "$runs/$n" --seeds "$seed"
+queue=()
+if [ -n "${SEQLAB_QUEUE:-}" ]; then
+  while read -r n pass _; do
+    [ -n "$n" ] || continue
+    [ -f "notebooks/configs/$n.toml" ] || { echo "$SEQLAB_QUEUE: no config notebooks/configs/$n.toml" >&2; exit 2; }
+    [[ "$pass" =~ ^[1-9][0-9]*$ ]] || { echo "$SEQLAB_QUEUE: $n: PASS must be a positive number, got '$pass'" >&2; exit 2; }
+    queue+=("$n $pass")
+  done < <(sed 's/#.*//' "$SEQLAB_QUEUE")
+else
+  passes=("$@")
+  [ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
+  for pass in "${passes[@]}"; do
+    for n in "${names[@]}"; do queue+=("$n $pass"); done
   done
+fi
+for entry in "${queue[@]}"; do
+  read -r n pass <<<"$entry"
+  cfg="notebooks/configs/$n.toml"
+  # The config's seed list, e.g. `seeds = [1, 2, 3]`; this pass takes its PASS-th entry.
+  seed=$(sed -n 's/^seeds *= *\[\(.*\)\].*/\1/p' "$cfg" | tr -d ' ' | awk -F, -v p="$pass" '{print $p}')
+  [ -n "$seed" ] || continue
+  if [ ! -d "$runs/$n" ] && [ -d "reports/runs/$n" ]; then
+    mkdir -p "$runs" && cp -r "reports/runs/$n" "$runs/$n"
+  fi
+  echo "== $(date -u +%FT%TZ) $n seed $seed"
+  status=0
+  ./target/release/seqlab run "$cfg" --out "$runs/$n" --seeds "$seed" || status=$?
+  if [ "${SEQLAB_SNAPSHOT:-0}" = 1 ] && ls "$runs/$n"/seed-*/round-*.json >/dev/null 2>&1; then
+    bash notebooks/configs/snapshot-runs.sh "$runs/$n" >/dev/null
+  fi
+  [ "$status" = 0 ] || exit "$status"
 done
