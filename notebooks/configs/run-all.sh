@@ -16,7 +16,7 @@
 #   SEQLAB_QUEUE: a file of `NAME PASS` lines, run in that order instead of the passes (an
 #   explicit queue across studies and seeds; `#` starts a comment)
 #   SEQLAB_SNAPSHOT=1: snapshot each run into reports/runs/NAME as soon as it returns
-#   (snapshot-runs.sh), so that a machine lost later loses no finished round
+#   (snapshot-runs.sh), so that a machine lost mid-queue loses only the run in progress
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --bin seqlab
