@@ -229,7 +229,7 @@ fn paraphrase_writes_a_file_semi_lada_reads() {
     let mut p = seqlab::augment::lada::semi::FileParaphrases::read(&f).unwrap();
     use seqlab::augment::lada::Paraphraser;
     let got = p
-        .paraphrase(&[1], &[vec![]], &mut seqlab::rng::seeded(0))
+        .paraphrase(&[1], &[vec![]], &[], &mut seqlab::rng::seeded(0))
         .unwrap();
     assert_eq!(got[0].join(" "), lines[1].strip_prefix("1\t").unwrap());
     // A rate that is not a probability is refused.

@@ -104,3 +104,50 @@ fn wnut16_train_file_is_split_80_10_10() {
     assert_eq!(s.types.len(), 10);
     assert!(s.types.contains(&"geo-loc".to_string()));
 }
+
+#[test]
+fn wordnet_paraphrases_by_conll_pos_replace_only_base_forms_of_open_classes() {
+    let Some(c) = corpus(CorpusName::Conll2003) else {
+        return;
+    };
+    if common::cached("wordnet/index.noun").is_none() {
+        return;
+    }
+    use seqlab::augment::lada::Paraphraser;
+    use seqlab::augment::lada::semi::WordNetParaphraser;
+    use seqlab::data::wordnet::{WordNet, penn_part};
+    let wn = WordNet::load(&seqlab::data::data_dir().join("wordnet")).unwrap();
+    let sentences = &c.train.sentences[..2000];
+    let ids: Vec<usize> = (0..sentences.len()).collect();
+    let words: Vec<Vec<String>> = sentences.iter().map(|s| s.tokens.clone()).collect();
+    let columns: Vec<Vec<Vec<String>>> = sentences.iter().map(|s| s.extra.clone()).collect();
+    let by_pos = WordNetParaphraser::new(wn.clone(), 1.0)
+        .with_pos_column(0)
+        .paraphrase(&ids, &words, &columns, &mut seqlab::rng::seeded(1))
+        .unwrap();
+    let plain = WordNetParaphraser::new(wn, 1.0)
+        .paraphrase(&ids, &words, &[], &mut seqlab::rng::seeded(1))
+        .unwrap();
+    let (mut changed, mut changed_plain, mut closed_plain) = (0, 0, 0);
+    for (s, sentence) in sentences.iter().enumerate() {
+        for (w, word) in sentence.tokens.iter().enumerate() {
+            let tag = &sentence.extra[w][0];
+            if by_pos[s][w] != *word {
+                changed += 1;
+                // Only words tagged NN, VB, VBP, JJ or RB change.
+                assert!(penn_part(tag).is_some(), "{word}/{tag} → {}", by_pos[s][w]);
+            }
+            if plain[s][w] != *word {
+                changed_plain += 1;
+                closed_plain += usize::from(penn_part(tag).is_none());
+            }
+        }
+    }
+    // Both replace hundreds of words; without tags some of them are not open-class base
+    // forms (prepositions such as "near", particles, tagged inflections).
+    assert!(
+        changed > 500 && changed_plain > 500,
+        "{changed} {changed_plain}"
+    );
+    assert!(closed_plain > 0, "{closed_plain}");
+}

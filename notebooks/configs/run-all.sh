@@ -34,6 +34,7 @@ names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seq
   lada-conll-5-subtoken-first lada-conll-5-subtoken-repeat lada-conll-5-subtoken-outside
   lada-conll-5-inter-mu-0.0 lada-conll-5-inter-mu-0.3 lada-conll-5-inter-mu-0.7
   lada-conll-5-inter-mu-1.0 lada-conll-5-semi-inter-wordnet lada-conll-5-semi-intra-wordnet
+  lada-conll-5-semi-inter-wordnet-pos
   seqmix-alpha-0.5 seqmix-alpha-1 seqmix-alpha-2 seqmix-alpha-4 seqmix-alpha-16
   seqmix-window-3-2 seqmix-window-4-2 seqmix-window-4-3 seqmix-window-5-4 seqmix-window-6-3
   seqmix-window-6-5

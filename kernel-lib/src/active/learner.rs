@@ -406,11 +406,18 @@ impl<'a> ActiveLearner<'a> {
                     // The last unlabeled sentences of the pool (their labels stay hidden).
                     let pool = self.pool.unlabeled();
                     let take = pool.len().min(semi.unlabeled);
-                    let unlabeled = pool[pool.len() - take..]
+                    let last = &pool[pool.len() - take..];
+                    let unlabeled = last
                         .iter()
                         .map(|&i| (i, s.train_data.sentences[i].tokens.clone()))
                         .collect();
-                    lada = lada.with_unlabeled(unlabeled, self.seed);
+                    let columns = last
+                        .iter()
+                        .map(|&i| s.train_data.sentences[i].extra.clone())
+                        .collect();
+                    lada = lada
+                        .with_unlabeled(unlabeled, self.seed)
+                        .with_unlabeled_columns(columns);
                 }
                 Some(lada)
             }

@@ -625,7 +625,11 @@ fn paraphrase(
     use seqlab::augment::lada::semi::{ParaphraseSource, paraphraser};
     use std::io::{BufRead, Write};
     let source = match wordnet {
-        Some(dir) => ParaphraseSource::WordNet { rate, dir },
+        Some(dir) => ParaphraseSource::WordNet {
+            rate,
+            dir,
+            pos_column: None,
+        },
         None => ParaphraseSource::Neighbours { rate },
     };
     source.check("--rate")?;
@@ -640,7 +644,7 @@ fn paraphrase(
         .map_err(|e| Error::io("<stdin>", e))?;
     let ids: Vec<usize> = (0..sentences.len()).collect();
     let mut rng = seqlab::rng::seeded(seed);
-    let out = para.paraphrase(&ids, &sentences, &mut rng)?;
+    let out = para.paraphrase(&ids, &sentences, &[], &mut rng)?;
     let mut w = std::io::stdout().lock();
     for (i, words) in out.iter().enumerate() {
         writeln!(w, "{i}\t{}", words.join(" ")).map_err(|e| Error::io("<stdout>", e))?;

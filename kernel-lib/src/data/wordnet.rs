@@ -179,10 +179,28 @@ impl WordNet {
                 Some(b) if b.1 >= s.1 => Some(b),
                 _ => Some(s),
             });
-        let Some((pos, _, offsets)) = best else {
-            return Vec::new();
-        };
-        let Some(words) = offsets.first().and_then(|o| self.synsets.get(&(*pos, *o))) else {
+        best.map_or_else(Vec::new, |(pos, _, offsets)| {
+            self.first_sense(word, *pos, offsets)
+        })
+    }
+
+    /// Synonyms of `word` (lowercase) in the part of speech `pos` (an index into [`PARTS`],
+    /// e.g. from [`penn_part`]): the other words of its most frequent sense of that part of
+    /// speech, filtered as in [`WordNet::synonyms`]. Empty when `word` has no sense there. The
+    /// caller vouches that `word` is a base form (a tagger said so), so no inflection check.
+    pub fn synonyms_as(&self, word: &str, pos: usize) -> Vec<String> {
+        self.index
+            .get(word)
+            .and_then(|senses| senses.iter().find(|(p, _, _)| *p == pos))
+            .map_or_else(Vec::new, |(_, _, offsets)| {
+                self.first_sense(word, pos, offsets)
+            })
+    }
+
+    /// The words of the first synset in `offsets` but `word`: single lowercase words of 3+
+    /// letters, sorted.
+    fn first_sense(&self, word: &str, pos: usize, offsets: &[u32]) -> Vec<String> {
+        let Some(words) = offsets.first().and_then(|o| self.synsets.get(&(pos, *o))) else {
             return Vec::new();
         };
         let mut out: Vec<String> = words
@@ -195,6 +213,20 @@ impl WordNet {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// The WordNet part of speech (an index into [`PARTS`]) of a Penn Treebank tag that marks a
+/// base form: `NN` noun, `VB`/`VBP` verb, `JJ` adjective, `RB` adverb. `None` for every other
+/// tag: inflected forms (`NNS`, `VBD`, `VBZ`, `JJR`, ...), whose WordNet synonyms would come
+/// uninflected, proper nouns (`NNP`), and closed classes (`IN`, `DT`, ...).
+pub fn penn_part(tag: &str) -> Option<usize> {
+    match tag {
+        "NN" => Some(0),
+        "VB" | "VBP" => Some(1),
+        "JJ" => Some(2),
+        "RB" => Some(3),
+        _ => None,
     }
 }
 
@@ -304,5 +336,30 @@ mod tests {
             assert!(wn.synonyms(w).is_empty(), "{w}");
         }
         assert!(wn.is_inflected("buses") && wn.is_inflected("required") && !wn.is_inflected("bus"));
+    }
+
+    #[test]
+    fn a_penn_tag_picks_the_part_of_speech_of_the_synonyms() {
+        let wn = WordNet::from_synsets(&[
+            (0, 1, &["market", "marketplace", "mart"]),
+            (0, 2, &["market", "securities_industry"]),
+            (1, 3, &["market", "commercialize"]),
+            (2, 4, &["near", "close", "nigh"]),
+            (3, 5, &["near", "nearly", "almost"]),
+            (2, 6, &["left", "leftish"]),
+        ])
+        .with_irregular(&["left"]);
+        let as_tag = |w: &str, t: &str| penn_part(t).map(|p| wn.synonyms_as(w, p));
+        assert_eq!(as_tag("market", "VB").unwrap(), ["commercialize"]);
+        assert_eq!(as_tag("market", "NN").unwrap(), ["marketplace", "mart"]);
+        assert_eq!(as_tag("near", "RB").unwrap(), ["almost", "nearly"]);
+        // A tagged base form is trusted even where the word is also an inflected form.
+        assert!(wn.synonyms("left").is_empty());
+        assert_eq!(as_tag("left", "JJ").unwrap(), ["leftish"]);
+        // No sense in that part of speech; tags of inflected forms and closed classes.
+        assert!(as_tag("market", "JJ").unwrap().is_empty());
+        for t in ["IN", "NNS", "VBD", "NNP", "JJR", ""] {
+            assert_eq!(penn_part(t), None, "{t}");
+        }
     }
 }

@@ -273,6 +273,7 @@ pub struct Lada {
     first_example: Vec<usize>,
     last: Option<Draw>,
     unlabeled: Vec<(usize, Vec<String>)>,
+    unlabeled_columns: Vec<Vec<Vec<String>>>,
     seed: u64,
     semi: Option<SemiState>,
 }
@@ -374,6 +375,7 @@ impl Lada {
             first_example: Vec::new(),
             last: None,
             unlabeled: Vec::new(),
+            unlabeled_columns: Vec::new(),
             seed: 0,
             semi: None,
         })
@@ -384,6 +386,14 @@ impl Lada {
     pub fn with_unlabeled(mut self, unlabeled: Vec<(usize, Vec<String>)>, seed: u64) -> Self {
         self.unlabeled = unlabeled;
         self.seed = seed;
+        self
+    }
+
+    /// The corpus columns of the unlabeled sentences ([`crate::data::Sentence::extra`], in the
+    /// order of [`Lada::with_unlabeled`]), for a paraphraser that reads them (WordNet with
+    /// `pos_column`).
+    pub fn with_unlabeled_columns(mut self, columns: Vec<Vec<Vec<String>>>) -> Self {
+        self.unlabeled_columns = columns;
         self
     }
 
@@ -411,7 +421,7 @@ impl Lada {
             semi::paraphraser(&cfg.paraphrases, &self.cfg.embedder_dir(), tagger.device())?;
         let ids: Vec<usize> = self.unlabeled.iter().map(|(i, _)| *i).collect();
         let words: Vec<Vec<String>> = self.unlabeled.iter().map(|(_, w)| w.clone()).collect();
-        let paraphrases = para.paraphrase(&ids, &words, &mut rng)?;
+        let paraphrases = para.paraphrase(&ids, &words, &self.unlabeled_columns, &mut rng)?;
         let change = ParaphraseChange::measure(&ids, &words, &paraphrases);
         let outside = tagger.labels().id("O").ok_or_else(|| {
             Error::config("labels", "Semi-LADA needs an `O` label to count entities")
@@ -1129,7 +1139,7 @@ mod tests {
             "today".into(),
         ];
         let out = p
-            .paraphrase(&[0], std::slice::from_ref(&s), &mut seeded(1))
+            .paraphrase(&[0], std::slice::from_ref(&s), &[], &mut seeded(1))
             .unwrap();
         assert_eq!((out[0][0].as_str(), out[0][2].as_str()), ("Ada", "London"));
         assert_ne!(out[0][1], "visited");
@@ -1138,11 +1148,11 @@ mod tests {
         std::fs::write(&file, "0\tAda saw London now\n\n7\tsomething else\n").unwrap();
         let mut f = semi::FileParaphrases::read(&file).unwrap();
         let got = f
-            .paraphrase(&[0], std::slice::from_ref(&s), &mut seeded(1))
+            .paraphrase(&[0], std::slice::from_ref(&s), &[], &mut seeded(1))
             .unwrap();
         assert_eq!(got[0], ["Ada", "saw", "London", "now"]);
         let e = f
-            .paraphrase(&[3], std::slice::from_ref(&s), &mut seeded(1))
+            .paraphrase(&[3], std::slice::from_ref(&s), &[], &mut seeded(1))
             .unwrap_err();
         assert!(e.to_string().contains("sentence 3"), "{e}");
         std::fs::write(&file, "0\tfine\nno tab here\n").unwrap();

@@ -43,6 +43,13 @@ pub enum ParaphraseSource {
         /// The WordNet 3.0 folder (default: `wordnet/` in the data cache).
         #[serde(default)]
         dir: Option<PathBuf>,
+        /// The corpus column holding Penn Treebank part-of-speech tags, counted among the
+        /// columns between the word and the tag (CoNLL-2003: 0). With it, only words tagged
+        /// `NN`, `VB`, `VBP`, `JJ` or `RB` are replaced, by a synonym of that part of speech
+        /// ([`WordNet::synonyms_as`]); without it (the default), by a synonym of the part of
+        /// speech with the most tagged senses ([`WordNet::synonyms`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pos_column: Option<usize>,
     },
     /// A file of `id<TAB>paraphrase` lines (`id`: the sentence's index in the training split).
     File {
@@ -178,14 +185,17 @@ pub trait Paraphraser {
     /// A short name for reports.
     fn name(&self) -> String;
 
-    /// One paraphrase per sentence; `ids` are the sentences' indices in the training split.
+    /// One paraphrase per sentence; `ids` are the sentences' indices in the training split,
+    /// `columns` their corpus columns between word and tag, per word ([`crate::data::Sentence::extra`]:
+    /// POS, chunk, ...), or empty where the caller has none.
     ///
     /// # Errors
-    /// A missing paraphrase, or a model failure.
+    /// A missing paraphrase or column, or a model failure.
     fn paraphrase(
         &mut self,
         ids: &[usize],
         sentences: &[Vec<String>],
+        columns: &[Vec<Vec<String>>],
         rng: &mut SeqRng,
     ) -> Result<Vec<Vec<String>>>;
 }
@@ -238,6 +248,7 @@ impl Paraphraser for FileParaphrases {
         &mut self,
         ids: &[usize],
         _sentences: &[Vec<String>],
+        _columns: &[Vec<Vec<String>>],
         _rng: &mut SeqRng,
     ) -> Result<Vec<Vec<String>>> {
         ids.iter()
@@ -301,6 +312,7 @@ impl Paraphraser for NeighbourParaphraser {
         &mut self,
         _ids: &[usize],
         sentences: &[Vec<String>],
+        _columns: &[Vec<Vec<String>>],
         rng: &mut SeqRng,
     ) -> Result<Vec<Vec<String>>> {
         let mut picks: Vec<(usize, usize)> = Vec::new();
@@ -347,12 +359,17 @@ const FUNCTION_WORDS: &[&str] = &[
 ];
 
 /// Replaces words by WordNet synonyms: each lowercase word of three or more letters that is
-/// a WordNet lemma with a single-word synonym ([`WordNet::synonyms`]) and is not a function
-/// word is replaced with probability `rate` by one of its synonyms, drawn uniformly.
+/// not a function word and has a single-word synonym is replaced with probability `rate` by
+/// one of its synonyms, drawn uniformly. Synonyms come from the part of speech with the most
+/// tagged senses ([`WordNet::synonyms`]), or, with a part-of-speech column
+/// ([`WordNetParaphraser::with_pos_column`]), from the part of speech of the word's tag
+/// ([`WordNet::synonyms_as`]), so that "near" as a preposition (`IN`) stays and "market" as
+/// a verb gets a verb.
 #[derive(Debug, Clone)]
 pub struct WordNetParaphraser {
     wordnet: WordNet,
     rate: f64,
+    pos_column: Option<usize>,
 }
 
 impl WordNetParaphraser {
@@ -366,28 +383,76 @@ impl WordNetParaphraser {
 
     /// Over `wordnet`.
     pub fn new(wordnet: WordNet, rate: f64) -> Self {
-        WordNetParaphraser { wordnet, rate }
+        WordNetParaphraser {
+            wordnet,
+            rate,
+            pos_column: None,
+        }
+    }
+
+    /// Reads each word's Penn Treebank tag from corpus column `column` (see
+    /// [`ParaphraseSource::WordNet`]'s `pos_column`).
+    pub fn with_pos_column(mut self, column: usize) -> Self {
+        self.pos_column = Some(column);
+        self
+    }
+
+    /// The synonyms of word `w` of sentence `s`, by its tag when a column is set.
+    fn synonyms(
+        &self,
+        (id, s, w): (usize, usize, usize),
+        word: &str,
+        columns: &[Vec<Vec<String>>],
+    ) -> Result<Vec<String>> {
+        let Some(k) = self.pos_column else {
+            return Ok(self.wordnet.synonyms(word));
+        };
+        let tag = columns
+            .get(s)
+            .and_then(|c| c.get(w))
+            .and_then(|c| c.get(k))
+            .ok_or_else(|| {
+                Error::config(
+                    "lada.semi.paraphrases.pos_column",
+                    format!(
+                        "sentence {id} has no column {k} at word {} (\"{word}\"): the corpus \
+                         gives no part-of-speech tag there; drop `pos_column`, or use a corpus \
+                         with a POS column (CoNLL-2003: `pos_column = 0`)",
+                        w + 1
+                    ),
+                )
+            })?;
+        Ok(crate::data::wordnet::penn_part(tag)
+            .map_or_else(Vec::new, |pos| self.wordnet.synonyms_as(word, pos)))
     }
 }
 
 impl Paraphraser for WordNetParaphraser {
     fn name(&self) -> String {
-        format!("WordNet synonyms (rate {})", self.rate)
+        match self.pos_column {
+            Some(k) => format!(
+                "WordNet synonyms (rate {}, part of speech from column {k})",
+                self.rate
+            ),
+            None => format!("WordNet synonyms (rate {})", self.rate),
+        }
     }
 
     fn paraphrase(
         &mut self,
-        _ids: &[usize],
+        ids: &[usize],
         sentences: &[Vec<String>],
+        columns: &[Vec<Vec<String>>],
         rng: &mut SeqRng,
     ) -> Result<Vec<Vec<String>>> {
         let mut out = sentences.to_vec();
-        for words in &mut out {
-            for word in words.iter_mut() {
+        for (s, words) in out.iter_mut().enumerate() {
+            let id = ids.get(s).copied().unwrap_or(s);
+            for (w, word) in words.iter_mut().enumerate() {
                 if !eligible(word) || FUNCTION_WORDS.contains(&word.as_str()) {
                     continue;
                 }
-                let synonyms = self.wordnet.synonyms(word);
+                let synonyms = self.synonyms((id, s, w), word, columns)?;
                 if !synonyms.is_empty() && rng.random::<f64>() < self.rate {
                     *word = synonyms[rng.random_range(0..synonyms.len())].clone();
                 }
@@ -410,11 +475,19 @@ pub fn paraphraser(
         ParaphraseSource::Neighbours { rate } => {
             Box::new(NeighbourParaphraser::load(encoder_dir, *rate, device)?)
         }
-        ParaphraseSource::WordNet { rate, dir } => {
+        ParaphraseSource::WordNet {
+            rate,
+            dir,
+            pos_column,
+        } => {
             let dir = dir
                 .clone()
                 .unwrap_or_else(|| crate::data::corpora::data_dir().join("wordnet"));
-            Box::new(WordNetParaphraser::load(&dir, *rate)?)
+            let p = WordNetParaphraser::load(&dir, *rate)?;
+            Box::new(match pos_column {
+                Some(k) => p.with_pos_column(*k),
+                None => p,
+            })
         }
         ParaphraseSource::File { path } => Box::new(FileParaphrases::read(path)?),
     })
@@ -439,7 +512,7 @@ mod tests {
         let sentences = vec![words("the Market police will see london markets")];
         let mut all = WordNetParaphraser::new(wn.clone(), 1.0);
         let out = all
-            .paraphrase(&[0], &sentences, &mut crate::rng::seeded(1))
+            .paraphrase(&[0], &sentences, &[], &mut crate::rng::seeded(1))
             .unwrap();
         let out = &out[0];
         // Capitalised words, function words ("will"), inflected forms and words without a
@@ -448,17 +521,17 @@ mod tests {
         assert_eq!(out[2], "constabulary");
         assert_eq!(out[3..], ["will", "see", "london", "markets"]);
         let none = WordNetParaphraser::new(wn.clone(), 0.0)
-            .paraphrase(&[0], &sentences, &mut crate::rng::seeded(1))
+            .paraphrase(&[0], &sentences, &[], &mut crate::rng::seeded(1))
             .unwrap();
         assert_eq!(none, sentences);
         let many = vec![words(
             "market market market market market market market market",
         )];
         let a = WordNetParaphraser::new(wn.clone(), 0.5)
-            .paraphrase(&[0], &many, &mut crate::rng::seeded(7))
+            .paraphrase(&[0], &many, &[], &mut crate::rng::seeded(7))
             .unwrap();
         let b = WordNetParaphraser::new(wn, 0.5)
-            .paraphrase(&[0], &many, &mut crate::rng::seeded(7))
+            .paraphrase(&[0], &many, &[], &mut crate::rng::seeded(7))
             .unwrap();
         assert_eq!(a, b);
         assert!(
@@ -474,13 +547,77 @@ mod tests {
             s,
             ParaphraseSource::WordNet {
                 rate: 0.3,
-                dir: None
+                dir: None,
+                pos_column: None
             }
+        );
+        let s: ParaphraseSource =
+            toml::from_str("kind = \"wordnet\"\nrate = 0.3\npos_column = 0").unwrap();
+        assert!(matches!(
+            s,
+            ParaphraseSource::WordNet {
+                pos_column: Some(0),
+                ..
+            }
+        ));
+        assert!(
+            toml::from_str::<ParaphraseSource>("kind = \"wordnet\"\nrate = 0.3\npos = 0").is_err()
         );
         let bad = ParaphraseSource::WordNet {
             rate: 1.5,
             dir: None,
+            pos_column: None,
         };
         assert!(bad.check("rate").unwrap_err().to_string().contains("1.5"));
+    }
+
+    #[test]
+    fn wordnet_paraphrases_follow_the_corpus_pos_column() {
+        let wn = WordNet::from_synsets(&[
+            (0, 1, &["market", "marketplace"]),
+            (0, 2, &["market", "mart"]),
+            (1, 3, &["market", "commercialize"]),
+            (2, 4, &["near", "close"]),
+            (3, 5, &["near", "nearly"]),
+        ]);
+        let sentences = vec![words("they market goods near the market")];
+        // CoNLL-2003's columns: POS, then chunk.
+        let columns = vec![
+            ["PRP", "VBP", "NNS", "IN", "DT", "NN"]
+                .iter()
+                .map(|t| vec![t.to_string(), "I-NP".to_string()])
+                .collect::<Vec<_>>(),
+        ];
+        let mut p = WordNetParaphraser::new(wn.clone(), 1.0).with_pos_column(0);
+        assert!(p.name().contains("column 0"));
+        let out = p
+            .paraphrase(&[5], &sentences, &columns, &mut crate::rng::seeded(1))
+            .unwrap();
+        assert_eq!(
+            out[0],
+            [
+                "they",
+                "commercialize",
+                "goods",
+                "near",
+                "the",
+                "marketplace"
+            ]
+        );
+        // Without the column, "near" becomes an adjective's synonym.
+        let plain = WordNetParaphraser::new(wn.clone(), 1.0)
+            .paraphrase(&[5], &sentences, &[], &mut crate::rng::seeded(1))
+            .unwrap();
+        assert_eq!(plain[0][3], "close");
+        // A missing column is an error naming the field, the sentence and the word.
+        let e = WordNetParaphraser::new(wn, 1.0)
+            .with_pos_column(2)
+            .paraphrase(&[5], &sentences, &columns, &mut crate::rng::seeded(1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pos_column") && e.contains("sentence 5") && e.contains("word 2"),
+            "{e}"
+        );
     }
 }
