@@ -49,6 +49,13 @@ pub fn word_kind(word: &str) -> WordKind {
 /// Counts over the accepted mixed windows of one run (all seeds and rounds).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeneratedWords {
+    /// Generations recorded (one per seed and round that ran the augmenter).
+    pub generations: usize,
+    /// Sentences the generations wanted (Σ `N` = rate × batch, [`crate::augment::seqmix::GenerationStats::target`]).
+    pub wanted: usize,
+    /// Candidate pairs the pairing function ζ found (Σ
+    /// [`crate::augment::seqmix::GenerationStats::pairs_available`]).
+    pub pairs: usize,
     /// Candidate sentences recorded (accepted or not).
     pub candidates: usize,
     /// Candidates that joined the training set.
@@ -103,6 +110,17 @@ impl GeneratedWords {
                 })?;
                 // The first line of a round is the generation's summary, not a candidate.
                 if value.get("parents").is_none() {
+                    if let Some(stats) = value.get("stats") {
+                        let count = |k: &str| {
+                            stats
+                                .get(k)
+                                .and_then(serde_json::Value::as_u64)
+                                .unwrap_or(0) as usize
+                        };
+                        out.generations += 1;
+                        out.wanted += count("target");
+                        out.pairs += count("pairs_available");
+                    }
                     continue;
                 }
                 let c: CaseRecord = serde_json::from_value(value).map_err(|e| {
@@ -158,22 +176,28 @@ impl GeneratedWords {
 }
 
 /// Markdown tables of `(run, counts)` and of their examples, and the counts as CSV
-/// (`run,candidates,accepted,words,latin,other_script,distinct`). Runs without records are
-/// left out; `None` when none has any.
+/// (`run,generations,wanted,pairs,candidates,accepted,words,latin,other_script,distinct`).
+/// Runs without records are left out; `None` when none has any.
 pub fn generated_tables(runs: &[(String, GeneratedWords)]) -> Option<(String, String, String)> {
-    let runs: Vec<&(String, GeneratedWords)> =
-        runs.iter().filter(|(_, g)| g.candidates > 0).collect();
+    let runs: Vec<&(String, GeneratedWords)> = runs
+        .iter()
+        .filter(|(_, g)| g.generations > 0 || g.candidates > 0)
+        .collect();
     if runs.is_empty() {
         return None;
     }
     let mut md = String::from(
-        "| run | candidates | accepted | words in mixed windows | Latin letters | other scripts | distinct words |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        "| run | sentences wanted | pairs found | candidates | accepted | words in mixed windows | Latin letters | other scripts | distinct words |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    let mut csv = String::from("run,candidates,accepted,words,latin,other_script,distinct\n");
+    let mut csv = String::from(
+        "run,generations,wanted,pairs,candidates,accepted,words,latin,other_script,distinct\n",
+    );
     for (name, g) in &runs {
         let _ = writeln!(
             md,
-            "| {name} | {} | {} | {} | {} | {} | {} ({}) |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} ({}) |",
+            g.wanted,
+            g.pairs,
             g.candidates,
             g.accepted,
             g.words,
@@ -184,8 +208,16 @@ pub fn generated_tables(runs: &[(String, GeneratedWords)]) -> Option<(String, St
         );
         let _ = writeln!(
             csv,
-            "{name},{},{},{},{},{},{}",
-            g.candidates, g.accepted, g.words, g.latin, g.other_script, g.distinct
+            "{name},{},{},{},{},{},{},{},{},{}",
+            g.generations,
+            g.wanted,
+            g.pairs,
+            g.candidates,
+            g.accepted,
+            g.words,
+            g.latin,
+            g.other_script,
+            g.distinct
         );
     }
     let mut examples = String::from(
@@ -205,6 +237,26 @@ pub fn generated_tables(runs: &[(String, GeneratedWords)]) -> Option<(String, St
         }
     }
     Some((md, examples, csv))
+}
+
+/// A sentence naming the runs whose augmenter ran but found no pair in any generation
+/// (their training sets, hence their curves, are those of the same policy without mixup), or
+/// `None` when every run found pairs.
+pub fn no_pairs_note(runs: &[(String, GeneratedWords)]) -> Option<String> {
+    let idle: Vec<&str> = runs
+        .iter()
+        .filter(|(_, g)| g.generations > 0 && g.pairs == 0)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    (!idle.is_empty()).then(|| {
+        format!(
+            "No candidate pair in any round: {}. The pairing function found no two labeled \
+             sentences (windows) that meet the variant's conditions (whole-sequence mixup: the \
+             same length and a valid-label density of at least eta0 over the whole sentence), \
+             so nothing was added and the curve is that of the same policy without mixup.",
+            idle.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]
@@ -227,7 +279,7 @@ mod tests {
             .to_string()
         };
         let lines = [
-            r#"{"stats":{"target":2}}"#.to_string(),
+            r#"{"stats":{"target":2,"pairs_available":5}}"#.to_string(),
             record(&["Kenyan", "西", "won"], true),
             record(&["1626", "1626", "won"], true),
             record(&["x", "y", "won"], false),
@@ -235,20 +287,43 @@ mod tests {
         std::fs::write(seed.join("augment-000.jsonl"), lines.join("\n")).unwrap();
         let g = GeneratedWords::of_run(dir.path()).unwrap();
         assert_eq!((g.candidates, g.accepted, g.words), (3, 2, 4));
+        assert_eq!((g.generations, g.wanted, g.pairs), (1, 2, 5));
         assert_eq!((g.latin, g.other_script, g.distinct), (1, 1, 3));
         assert_eq!(g.examples[0][0], "South Africa");
         assert_eq!(g.examples[0][1], "told Reuters");
         assert_eq!(g.examples[0][2], "Kenyan 西");
-        let (md, examples, csv) = generated_tables(&[("r".into(), g)]).unwrap();
+        let (md, examples, csv) = generated_tables(&[("r".into(), g.clone())]).unwrap();
         assert!(
-            md.contains("| r | 3 | 2 | 4 | 25.0 % | 25.0 % | 3 (75.0 %) |"),
+            md.contains("| r | 2 | 5 | 3 | 2 | 4 | 25.0 % | 25.0 % | 3 (75.0 %) |"),
             "{md}"
         );
         assert!(
             examples.contains("| r | South Africa | told Reuters | Kenyan 西 |"),
             "{examples}"
         );
-        assert_eq!(csv.lines().nth(1), Some("r,3,2,4,1,1,3"));
+        assert_eq!(csv.lines().nth(1), Some("r,1,2,5,3,2,4,1,1,3"));
+        assert!(no_pairs_note(&[("r".into(), g.clone())]).is_none());
+        // A run whose augmenter found no pair is listed, with "–" for its shares.
+        let idle_dir = dir.path().join("idle");
+        std::fs::create_dir_all(idle_dir.join("seed-1")).unwrap();
+        std::fs::write(
+            idle_dir.join("seed-1/augment-000.jsonl"),
+            r#"{"stats":{"target":12,"pairs_available":0}}"#,
+        )
+        .unwrap();
+        let idle = GeneratedWords::of_run(&idle_dir).unwrap();
+        assert_eq!((idle.generations, idle.wanted, idle.candidates), (1, 12, 0));
+        let both = [("r".to_string(), g), ("idle".to_string(), idle)];
+        let (md, _, _) = generated_tables(&both).unwrap();
+        assert!(
+            md.contains("| idle | 12 | 0 | 0 | 0 | 0 | – | – | 0 (–) |"),
+            "{md}"
+        );
+        let note = no_pairs_note(&both).unwrap();
+        assert!(
+            note.starts_with("No candidate pair in any round: idle."),
+            "{note}"
+        );
         // A broken line is named with its file and line number.
         std::fs::write(seed.join("augment-001.jsonl"), "{not json").unwrap();
         let e = GeneratedWords::of_run(dir.path()).unwrap_err().to_string();

@@ -14,7 +14,7 @@ use crate::files::write_atomic;
 use crate::metrics::stats::mean_pm_std;
 use crate::report::charts::{Chart, Figure, Series};
 use crate::report::claims::{Claim, check, claims_table, overall};
-use crate::report::generated::{GeneratedWords, generated_tables};
+use crate::report::generated::{GeneratedWords, generated_tables, no_pairs_note};
 use crate::report::paper::{PaperCurve, Split};
 use crate::report::sweep::{DotChart, Dots, dots_csv, dots_table};
 use crate::report::{Provenance, repo_relative};
@@ -751,14 +751,21 @@ impl LearningReport {
                 .collect::<Result<Vec<_>>>()?;
             if let Some((t, examples, csv)) = generated_tables(&counts) {
                 write_atomic(&out.join("generated-words.csv"), csv.as_bytes())?;
+                let note = no_pairs_note(&counts);
                 let _ = write!(
                     md,
-                    "## Generated words\n\nThe words of the mixed windows of every accepted sentence, all seeds and rounds (data: `generated-words.csv`; every candidate is in the runs' `augment-RRR.jsonl`). Latin letters: words whose letters are all ASCII; other scripts: a word with any other letter; numbers and punctuation are neither.\n\n{t}\nThe first accepted windows of each run:\n\n{examples}\n"
+                    "## Generated words\n\nThe words of the mixed windows of every accepted sentence, all seeds and rounds (data: `generated-words.csv`; every candidate is in the runs' `augment-RRR.jsonl`). Sentences wanted: the augment rate times the sentences of each generation's batch, summed over seeds and rounds; pairs found: the candidate pairs of the pairing function. Latin letters: words whose letters are all ASCII; other scripts: a word with any other letter; numbers and punctuation are neither.\n\n{t}\n{}The first accepted windows of each run:\n\n{examples}\n",
+                    note.as_ref()
+                        .map_or_else(String::new, |n| format!("**{n}**\n\n"))
                 );
                 let _ = write!(
                     figures,
-                    "<h2>Generated words</h2>\n{}\n<p>The first accepted windows of each run:</p>\n{}\n",
+                    "<h2>Generated words</h2>\n{}\n{}<p>The first accepted windows of each run:</p>\n{}\n",
                     html_table(&t),
+                    note.map_or_else(String::new, |n| format!(
+                        "<p><strong>{}</strong></p>\n",
+                        html_escape(&n)
+                    )),
                     html_table(&examples)
                 );
             }
