@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::augment::seqmix::CaseRecord;
+use crate::augment::seqmix::{CaseRecord, GenerationStats};
 use crate::error::{Error, Result};
 
 /// The script class of a generated word.
@@ -111,15 +111,17 @@ impl GeneratedWords {
                 // The first line of a round is the generation's summary, not a candidate.
                 if value.get("parents").is_none() {
                     if let Some(stats) = value.get("stats") {
-                        let count = |k: &str| {
-                            stats
-                                .get(k)
-                                .and_then(serde_json::Value::as_u64)
-                                .unwrap_or(0) as usize
-                        };
+                        let stats: GenerationStats = serde_json::from_value(stats.clone())
+                            .map_err(|e| {
+                                Error::Model(format!(
+                                    "{} line {}: not a SeqMix generation summary ({e})",
+                                    path.display(),
+                                    i + 1
+                                ))
+                            })?;
                         out.generations += 1;
-                        out.wanted += count("target");
-                        out.pairs += count("pairs_available");
+                        out.wanted += stats.target;
+                        out.pairs += stats.pairs_available;
                     }
                     continue;
                 }

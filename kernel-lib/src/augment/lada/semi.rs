@@ -12,7 +12,8 @@
 //! kept): [`ParaphraseSource::Neighbours`] with probability `rate` by the nearest other
 //! whole-word token in the encoder's input-embedding table (any language the vocabulary
 //! covers), and [`ParaphraseSource::WordNet`] with probability `rate` by a WordNet synonym of
-//! the word's most frequent sense (English; function words kept).
+//! the word's most frequent sense (English; function words kept; with `pos_column`, in the
+//! part of speech of the corpus's POS tag).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

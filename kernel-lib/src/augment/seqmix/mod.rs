@@ -272,8 +272,9 @@ pub struct CaseRecord {
     pub rejected: Option<String>,
 }
 
-/// Counts of one generation.
+/// Counts of one generation (a count missing from a record reads as 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GenerationStats {
     /// `N`: sentences wanted.
     pub target: usize,
