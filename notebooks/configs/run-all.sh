@@ -23,6 +23,7 @@ cargo build --release --locked --bin seqlab
 bash data/fetch.sh data/cache conll2003 estner wnut16 minilm smollm2 >/dev/null
 runs="${SEQLAB_RUNS:-runs}"
 names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seqmix-lc
+  seqmix-whole-faithful
   lada-conll-5-base lada-conll-5-inter lada-conll-5-intra lada-conll-5-intra-inter
   lada-conll-5-semi-inter lada-conll-5-semi-intra
   conll-random conll-lc conll-qbc lada-al-nte-intra-inter
@@ -39,6 +40,7 @@ names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seq
   seqmix-window-3-2 seqmix-window-4-2 seqmix-window-4-3 seqmix-window-5-4 seqmix-window-6-3
   seqmix-window-6-5
   wnut-random wnut-lc wnut-nte wnut-qbc seqmix-wnut-sub seqmix-wnut-whole seqmix-wnut-lc
+  seqmix-wnut-whole-faithful
   estner-random estner-lc estner-nte estner-qbc seqmix-estner-sub)
 for size in 10 30; do
   for m in base intra inter intra-inter semi-intra semi-inter; do names+=("lada-conll-$size-$m"); done

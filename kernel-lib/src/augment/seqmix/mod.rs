@@ -22,7 +22,8 @@
 //!
 //! Options that reproduce the reference code are off by default:
 //! [`SeqMixConfig::faithful_windows`] (a window must start on an entity label; the last start
-//! is skipped; the first window is used) and [`Exclusion::Faithful`] (an admissible token among
+//! is skipped; the first window is used; whole-sequence parents need `η₀·s` valid labels
+//! rather than density `η₀` over the sentence) and [`Exclusion::Faithful`] (an admissible token among
 //! the 7 nearest, with only `[UNK] [CLS] [SEP] [PAD]` excluded).
 //!
 //! ```
@@ -177,7 +178,9 @@ pub struct SeqMixConfig {
     /// Repair of invalid IOB2 label sequences.
     #[serde(default)]
     pub repair: LabelRepair,
-    /// The reference code's window rule (see [`pairing::eligible_windows`]).
+    /// The reference code's window rule (see [`pairing::eligible_windows`]); for
+    /// whole-sequence mixup its parent rule, `η₀·s` valid labels anywhere in the sentence
+    /// (see [`pairing::candidate_pairs`]).
     #[serde(default)]
     pub faithful_windows: bool,
     /// At most `N ×` this many pairs are tried per batch.

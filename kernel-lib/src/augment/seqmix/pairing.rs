@@ -3,7 +3,8 @@
 //! is eligible when `η ≥ η₀`. Each variant pairs sentences differently:
 //!
 //! - whole-sequence: two sentences of the same length, each with `η ≥ η₀` over the whole
-//!   sentence; every position is mixed;
+//!   sentence (the reference code instead asks for `η₀·s` valid labels anywhere in it, an
+//!   option); every position is mixed;
 //! - sub-sequence: two sentences that each have an eligible window of length `s`;
 //! - label-constrained: two eligible windows with identical label sequences.
 //!
@@ -90,7 +91,10 @@ pub const MAX_PARENTS: usize = 2000;
 /// (`i < j`); when a sentence has several eligible windows one is drawn at random for each
 /// pair. With `faithful`, windows follow [`eligible_windows`]' faithful rule, the first
 /// eligible window is used and sub-sequence / label-constrained pairs keep the reference
-/// code's enumeration order (`i` ascending, then `j`).
+/// code's enumeration order (`i` ascending, then `j`). For whole-sequence mixup `faithful`
+/// replaces the density over the sentence by the reference code's count: a sentence is a
+/// candidate when it holds as many valid labels as a dense window, `n ≥ η₀·s` (3 at the
+/// paper's `s = 5`, `η₀ = 0.6`), whatever its length.
 pub fn candidate_pairs(
     variant: Variant,
     labels: &[Vec<usize>],
@@ -118,7 +122,13 @@ pub fn candidate_pairs(
                 .copied()
                 .filter(|&k| {
                     let n = valid[k].iter().filter(|&&v| v).count();
-                    dense_enough(n, valid[k].len(), eta0)
+                    if faithful {
+                        // The reference code's `soft_pair`: a count of valid labels over the
+                        // whole sentence, `valid_tag_bar` = 3 = η₀·s for s = 5, η₀ = 0.6.
+                        dense_enough(n, s, eta0)
+                    } else {
+                        dense_enough(n, valid[k].len(), eta0)
+                    }
                 })
                 .collect();
             for (a, &i) in eligible.iter().enumerate() {
@@ -263,5 +273,32 @@ mod tests {
         let order: Vec<(usize, usize)> = pairs.iter().map(|p| (p.i, p.j)).collect();
         // Sentence 2's only window (start 1) is its last start, which the reference skips.
         assert_eq!(order, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn faithful_whole_pairs_count_valid_labels_not_density() {
+        // Length 8 with 3 valid labels: density 0.375 < 0.6, but 3 ≥ 0.6 · 5.
+        let long = |shift: usize| {
+            let mut l = vec![O; 8];
+            for k in 0..3 {
+                l[(k + shift) % 8] = 1;
+            }
+            l
+        };
+        let labels = vec![
+            long(0),
+            long(4),
+            vec![1, 1, O, O, O, O, O, O],
+            vec![1, 1, 2],
+        ];
+        let paper = candidate_pairs(Variant::Whole, &labels, O, 5, 0.6, false, &mut seeded(1));
+        assert!(
+            paper.is_empty(),
+            "no two same-length sentences are dense: {paper:?}"
+        );
+        let code = candidate_pairs(Variant::Whole, &labels, O, 5, 0.6, true, &mut seeded(1));
+        let found: Vec<(usize, usize, usize)> = code.iter().map(|p| (p.i, p.j, p.len)).collect();
+        // Sentence 2 has only 2 valid labels; sentence 3 has 3 but no partner of its length.
+        assert_eq!(found, vec![(0, 1, 8)]);
     }
 }
