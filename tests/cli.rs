@@ -263,6 +263,19 @@ fn wordnet_paraphrases_use_synonyms_of_the_fetched_database() {
         input,
     );
     assert!(!ok);
+    // With tags only open-class base forms change: the preposition "near" keeps its place,
+    // which the untagged paraphraser fills with an adjective or adverb sense.
+    let plain = paraphrase(&["--wordnet", "--rate", "1"], "police near Grozny\n").0;
+    assert_ne!(plain.trim(), "0\tpolice near Grozny", "{plain}");
+    let tagged = "police/NN near/IN Grozny/NNP\n";
+    let (out, ok) = paraphrase(&["--wordnet", "--tagged", "--rate", "1"], tagged);
+    assert!(ok, "{out}");
+    let words: Vec<&str> = out.trim().strip_prefix("0\t").unwrap().split(' ').collect();
+    assert!(["constabulary", "law"].contains(&words[0]), "{words:?}");
+    assert_eq!((words[1], words[2]), ("near", "Grozny"));
+    // A token without its tag is refused.
+    let (_, ok) = paraphrase(&["--wordnet", "--tagged"], "police near/IN\n");
+    assert!(!ok);
 }
 
 #[test]

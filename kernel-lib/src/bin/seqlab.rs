@@ -139,6 +139,11 @@ enum Command {
         /// The WordNet 3.0 folder for `--wordnet` [default: wordnet/ in the data cache].
         #[arg(long, requires = "wordnet")]
         wordnet_dir: Option<PathBuf>,
+        /// Input words carry Penn Treebank tags as `WORD/TAG` (split at the last `/`); only
+        /// open-class base forms (NN, VB, VBP, JJ, RB) are replaced, by a synonym of that
+        /// part of speech (the config's `pos_column`). Output words have no tags.
+        #[arg(long, requires = "wordnet")]
+        tagged: bool,
     },
     /// Sentence embeddings: one sentence per line on stdin, one JSON array per line on stdout.
     Embed {
@@ -397,7 +402,8 @@ fn main() -> ExitCode {
             model,
             wordnet,
             wordnet_dir,
-        } => paraphrase(rate, seed, model, wordnet.then_some(wordnet_dir)),
+            tagged,
+        } => paraphrase(rate, seed, model, wordnet.then_some(wordnet_dir), tagged),
         Command::Augment(args) => augment(&args),
         Command::Report {
             run_dirs,
@@ -621,30 +627,39 @@ fn paraphrase(
     seed: u64,
     model: Option<PathBuf>,
     wordnet: Option<Option<PathBuf>>,
+    tagged: bool,
 ) -> Result<()> {
-    use seqlab::augment::lada::semi::{ParaphraseSource, paraphraser};
+    use seqlab::augment::lada::semi::{ParaphraseSource, paraphraser, split_tagged};
     use std::io::{BufRead, Write};
     let source = match wordnet {
         Some(dir) => ParaphraseSource::WordNet {
             rate,
             dir,
-            pos_column: None,
+            pos_column: tagged.then_some(0),
         },
         None => ParaphraseSource::Neighbours { rate },
     };
     source.check("--rate")?;
+    let lines: Vec<String> = std::io::stdin()
+        .lock()
+        .lines()
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io("<stdin>", e))?;
+    let (sentences, columns) = if tagged {
+        split_tagged(&lines, "<stdin>")?
+    } else {
+        let words = lines
+            .iter()
+            .map(|l| l.split_whitespace().map(String::from).collect())
+            .collect();
+        (words, Vec::new())
+    };
     let dir = model.unwrap_or_else(default_model);
     let device = seqlab::model::device(false)?;
     let mut para = paraphraser(&source, &dir, &device)?;
-    let sentences: Vec<Vec<String>> = std::io::stdin()
-        .lock()
-        .lines()
-        .map(|l| l.map(|l| l.split_whitespace().map(String::from).collect()))
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io("<stdin>", e))?;
     let ids: Vec<usize> = (0..sentences.len()).collect();
     let mut rng = seqlab::rng::seeded(seed);
-    let out = para.paraphrase(&ids, &sentences, &[], &mut rng)?;
+    let out = para.paraphrase(&ids, &sentences, &columns, &mut rng)?;
     let mut w = std::io::stdout().lock();
     for (i, words) in out.iter().enumerate() {
         writeln!(w, "{i}\t{}", words.join(" ")).map_err(|e| Error::io("<stdout>", e))?;

@@ -494,9 +494,64 @@ pub fn paraphraser(
     })
 }
 
+/// One sentence's corpus columns between word and tag: per word, its column values.
+pub type SentenceColumns = Vec<Vec<String>>;
+
+/// Splits lines of `WORD/TAG` tokens (the tag after the last `/`) into the words and a
+/// one-column table of tags per word, the input of a paraphraser with `pos_column = 0`.
+/// `source` names the input in errors.
+///
+/// # Errors
+/// A token without `/`, or with an empty word or tag, named by line and token.
+pub fn split_tagged(
+    lines: &[String],
+    source: &str,
+) -> Result<(Vec<Vec<String>>, Vec<SentenceColumns>)> {
+    let mut words = Vec::with_capacity(lines.len());
+    let mut columns = Vec::with_capacity(lines.len());
+    for (n, line) in lines.iter().enumerate() {
+        let (mut w, mut c) = (Vec::new(), Vec::new());
+        for (k, token) in line.split_whitespace().enumerate() {
+            match token.rsplit_once('/') {
+                Some((word, tag)) if !word.is_empty() && !tag.is_empty() => {
+                    w.push(word.to_string());
+                    c.push(vec![tag.to_string()]);
+                }
+                _ => {
+                    return Err(Error::input(
+                        Location::new(source, n + 1)
+                            .with_detail(format!("token {} {token:?}", k + 1)),
+                        "tag",
+                        "expected WORD/TAG",
+                        "write every token as its word, a slash and its Penn Treebank tag \
+                         (e.g. market/NN), or leave out --tagged",
+                    ));
+                }
+            }
+        }
+        words.push(w);
+        columns.push(c);
+    }
+    Ok((words, columns))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tagged_lines_split_at_the_last_slash_and_name_bad_tokens() {
+        let lines = vec!["in/IN near/IN Grozny/NNP".to_string(), "1/2/CD".to_string()];
+        let (w, c) = split_tagged(&lines, "<stdin>").unwrap();
+        assert_eq!(w, vec![vec!["in", "near", "Grozny"], vec!["1/2"]]);
+        assert_eq!(c[0][2], vec!["NNP"]);
+        assert_eq!(c[1][0], vec!["CD"]);
+        let bad = vec!["ok/JJ".to_string(), "fine/JJ market".to_string()];
+        let e = split_tagged(&bad, "<stdin>").unwrap_err().to_string();
+        assert!(e.starts_with("<stdin>:2 (token 2 \"market\"): tag:"), "{e}");
+        assert!(split_tagged(&["/NN".to_string()], "x").is_err());
+        assert!(split_tagged(&["word/".to_string()], "x").is_err());
+    }
 
     fn words(s: &str) -> Vec<String> {
         s.split(' ').map(String::from).collect()
