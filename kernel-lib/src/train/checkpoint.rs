@@ -6,7 +6,7 @@
 //! - `w.NAME`: the current value of every trainable parameter;
 //! - `best.NAME`: the weights of the best epoch so far, when they are not the current ones;
 //! - `m.NAME`, `v.NAME`: AdamW's moments;
-//! - `state`: UTF-8 JSON ([`FitState`]) as bytes: epoch logs, the selection's best, the update
+//! - `state`: UTF-8 JSON (`FitState`) as bytes: epoch logs, the selection's best, the update
 //!   count, the RNG's position and the batch loss's own counters, plus an identity line that
 //!   must match the resuming training's.
 //!

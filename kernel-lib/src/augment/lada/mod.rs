@@ -15,7 +15,7 @@
 //!   ([`semi`]).
 //!
 //! LADA changes how a batch's loss is computed, so it plugs into training as a
-//! [`BatchLoss`](crate::train::BatchLoss) ([`Lada`]); the experiment runner uses it for every
+//! [`BatchLoss`] ([`Lada`]); the experiment runner uses it for every
 //! round of an active-learning run (`[lada]` in a config) or for one supervised run on a fixed
 //! subset (`rounds = 0`, `seed_strategy = "first"`).
 //!
