@@ -13,6 +13,11 @@
 //! - **not reproduced**: no gain, or the opposite sign;
 //! - **not measured yet**: no paired point.
 //!
+//! With n paired points the exact two-sided test cannot give p below 2 · 2⁻ⁿ
+//! ([`wilcoxon_floor`]): 0.25 at 3 points, 0.0625 at 5. A claim with fewer than 6 points
+//! (LADA's tables: one point per seed, 3 seeds) is therefore at best **partly**, whatever its
+//! gain; the table marks such verdicts with ‡ ([`ClaimCheck::seed_limited`]) and says so.
+//!
 //! The magnitude is shown beside the verdict, not judged: our encoder (MiniLM-L6) is not the
 //! papers' BERT-base, and gains of an augmentation shrink or grow with the encoder.
 //!
@@ -38,6 +43,22 @@ use crate::report::sweep::{mean_gain, paired_rounds};
 
 /// Significance level of the verdict.
 pub const ALPHA: f64 = 0.05;
+
+/// The smallest two-sided p the exact Wilcoxon signed-rank test can give on `points`
+/// paired points: every difference non-zero and of one sign, `2 · 2⁻ⁿ` (at most 1). Zero
+/// differences are dropped by the test, so the floor of a real sample is at least this.
+///
+/// ```
+/// use seqlab::report::claims::{ALPHA, wilcoxon_floor};
+/// assert_eq!(wilcoxon_floor(3), 0.25);
+/// assert!(wilcoxon_floor(5) > ALPHA && wilcoxon_floor(6) < ALPHA);
+/// ```
+pub fn wilcoxon_floor(points: usize) -> f64 {
+    if points == 0 {
+        return 1.0;
+    }
+    (2.0 * 0.5f64.powi(points.min(1100) as i32)).min(1.0)
+}
 
 /// A claim of a paper: `run` beats `baseline` (by `paper_gain` F1 points where stated).
 #[derive(Debug, Clone, PartialEq)]
@@ -198,6 +219,13 @@ pub fn check(claim: &Claim, runs: &[Results], metric: &dyn Fn(&RoundRow) -> f64)
 pub const TABLE_HEADER: &str = "| claim | source | run − baseline | paper gain | ours: gain (mean ± std, n seeds) | paired points | Wilcoxon p | verdict |\n|---|---|---|---:|---:|---:|---:|---|\n";
 
 impl ClaimCheck {
+    /// Whether the verdict is **partly** only because too few points were paired: the
+    /// paper's sign, and no p below [`ALPHA`] is possible at this many points
+    /// ([`wilcoxon_floor`]). More seeds, not a larger gain, can change such a verdict.
+    pub fn seed_limited(&self) -> bool {
+        self.verdict == Verdict::Partly && wilcoxon_floor(self.points) >= ALPHA
+    }
+
     /// One Markdown table row (see [`TABLE_HEADER`]).
     pub fn row(&self) -> String {
         let c = &self.claim;
@@ -217,17 +245,39 @@ impl ClaimCheck {
             .p_value
             .map_or_else(|| "–".to_string(), |p| format!("{p:.3}"));
         format!(
-            "| {} | {} | {} − {} | {paper} | {ours} | {} | {p} | {} |",
-            c.statement, c.source, c.run, c.baseline, self.points, self.verdict
+            "| {} | {} | {} − {} | {paper} | {ours} | {} | {p} | {}{} |",
+            c.statement,
+            c.source,
+            c.run,
+            c.baseline,
+            self.points,
+            self.verdict,
+            if self.seed_limited() { " ‡" } else { "" }
         )
     }
 }
 
-/// The claims table (Markdown).
+/// The claims table (Markdown), with a note under it when a verdict is
+/// [`ClaimCheck::seed_limited`].
 pub fn claims_table(checks: &[ClaimCheck]) -> String {
     let mut md = String::from(TABLE_HEADER);
     for c in checks {
         let _ = writeln!(md, "{}", c.row());
+    }
+    if let Some(fewest) = checks
+        .iter()
+        .filter(|c| c.seed_limited())
+        .map(|c| c.points)
+        .min()
+    {
+        let _ = writeln!(
+            md,
+            "\n‡ Too few paired points for significance: with n points the exact two-sided Wilcoxon \
+             p cannot fall below 2 · 2⁻ⁿ ({:.3} at {fewest}; 6 points are needed for p < {ALPHA}). \
+             These verdicts are the best their seeds allow, whatever the gain; more seeds, not a \
+             larger gain, can turn them into reproduced.",
+            wilcoxon_floor(fewest)
+        );
     }
     md
 }
@@ -252,10 +302,16 @@ pub fn overall(checks: &[ClaimCheck]) -> String {
     } else {
         "partly"
     };
+    let limited = checks.iter().filter(|c| c.seed_limited()).count();
+    let partly_text = if limited > 0 {
+        format!("partly [{limited} of them: too few paired points for p < {ALPHA}]")
+    } else {
+        "partly".to_string()
+    };
     let mut parts = Vec::new();
     for (k, what) in [
         (yes, "reproduced"),
-        (partly, "partly"),
+        (partly, partly_text.as_str()),
         (no, "not reproduced"),
         (open, "not measured yet"),
     ] {
@@ -341,6 +397,15 @@ mod tests {
         );
         assert_eq!(c.verdict, Verdict::Partly);
         assert!((c.p_value.unwrap() - 0.5).abs() < 1e-12);
+        // Two points can never give p < 0.05: the table and the verdict line say so.
+        assert!(c.seed_limited());
+        assert!(c.row().ends_with("| partly ‡ |"), "{}", c.row());
+        let table = claims_table(std::slice::from_ref(&c));
+        assert!(table.contains("‡ Too few paired points") && table.contains("0.500 at 2"));
+        assert_eq!(
+            overall(std::slice::from_ref(&c)),
+            "partly (1 of 1 claims: 1 partly [1 of them: too few paired points for p < 0.05])"
+        );
         // A seed of the run without the baseline's seed is not paired.
         let other = results("run", &[(2, 0, 90.0), (2, 1, 90.0)]);
         let c = check(&Claim::new("run", "base", "r", "s"), &[base, other], &|r| {
@@ -348,6 +413,24 @@ mod tests {
         });
         assert_eq!(c.verdict, Verdict::NotMeasured);
         assert!(overall(&[c]).starts_with("not measured yet"));
+    }
+
+    #[test]
+    fn noise_over_enough_points_is_partly_but_not_limited_by_seeds() {
+        let d = [0.5, -0.4, 0.3, -0.2, 0.6, -0.1, 0.2, -0.7, 0.25];
+        let runs = [
+            grid("base", |_, r| 70.0 + r as f64),
+            grid("run", |s, r| 70.0 + r as f64 + d[(s as usize - 1) * 3 + r]),
+        ];
+        let c = check(&Claim::new("run", "base", "r", "s"), &runs, &|r| r.test_f1);
+        assert_eq!((c.verdict, c.points), (Verdict::Partly, 9));
+        // Nine points could reach p < 0.05: the gain is noise, not the seed count.
+        assert!(!c.seed_limited());
+        assert!(!claims_table(std::slice::from_ref(&c)).contains('‡'));
+        assert_eq!(
+            overall(std::slice::from_ref(&c)),
+            "partly (1 of 1 claims: 1 partly)"
+        );
     }
 
     #[test]

@@ -173,7 +173,9 @@ pub fn write(reports: &Path) -> Result<()> {
          configs and provenance. Written by `seqlab report-index` from the reports' own \
          `index.md`; the verdict is computed: whether the papers' claims (a method beats its \
          baseline) hold in our runs (reproduced: the paper's sign and Wilcoxon p < 0.05; \
-         partly: the sign without significance; not reproduced: no gain or the opposite sign), \
+         partly: the sign without significance; not reproduced: no gain or the opposite sign; \
+         a claim with fewer than 6 paired points, such as a LADA table's 3 seeds of one point \
+         each, cannot reach p < 0.05 and is at best partly, which its verdict says), \
          *partial* while runs or seeds are missing, and the distance of our levels to the \
          paper's numbers where the report compares with them (our encoder \
          is MiniLM-L6, the papers' BERT-base, so levels are expected to lie below the paper's; \
