@@ -274,8 +274,8 @@ pub fn claims_table(checks: &[ClaimCheck]) -> String {
             md,
             "\n‡ Too few paired points for significance: with n points the exact two-sided Wilcoxon \
              p cannot fall below 2 · 2⁻ⁿ ({:.3} at {fewest}; 6 points are needed for p < {ALPHA}). \
-             These verdicts are the best their seeds allow, whatever the gain; more seeds, not a \
-             larger gain, can turn them into reproduced.",
+             These verdicts are the best their seeds allow, whatever the gain: only more seeds, not a \
+             larger gain, could make them reproduced.",
             wilcoxon_floor(fewest)
         );
     }
