@@ -361,7 +361,34 @@ impl Figure for CaseReport {
         &self,
         root: DrawingArea<DB, plotters::coord::Shift>,
     ) -> Result<()> {
+        self.draw_text(root, false)
+    }
+
+    /// The PNG writes the generated words that the embedded font lacks (a rare script the
+    /// nearest-token search often picks) as `U+XXXX`, and says so under the figure; the SVG
+    /// keeps them for the viewer's fonts.
+    fn write_png(&self, path: &Path) -> Result<()> {
+        charts::write_png_with(path, self.size(), |root| self.draw_text(root, true))
+    }
+}
+
+impl CaseReport {
+    /// Draws the figure; `bitmap`: the words through [`charts::bitmap_text`].
+    fn draw_text<DB: DrawingBackend>(
+        &self,
+        root: DrawingArea<DB, plotters::coord::Shift>,
+        bitmap: bool,
+    ) -> Result<()> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Model(format!("chart: {e}"));
+        let mut replaced = false;
+        let mut text = |s: &str| {
+            if !bitmap {
+                return s.to_string();
+            }
+            let (t, r) = charts::bitmap_text(s);
+            replaced |= r;
+            t
+        };
         charts::register();
         root.fill(&WHITE).map_err(err)?;
         let Some(c) = self.cases.first() else {
@@ -403,7 +430,7 @@ impl Figure for CaseReport {
                     fill.filled(),
                 ))
                 .map_err(err)?;
-                root.draw(&Text::new(word.clone(), (x + 8, y + 6), font.clone()))
+                root.draw(&Text::new(text(word), (x + 8, y + 6), font.clone()))
                     .map_err(err)?;
                 root.draw(&Text::new(tag.clone(), (x + 8, y + 29), small.clone()))
                     .map_err(err)?;
@@ -427,6 +454,85 @@ impl Figure for CaseReport {
             small.clone(),
         ))
         .map_err(err)?;
+        if replaced {
+            root.draw(&Text::new(
+                "U+XXXX: a character this PNG's font lacks (the SVG shows it)".to_string(),
+                (12, 270),
+                small.clone(),
+            ))
+            .map_err(err)?;
+        }
         root.present().map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(generated: &str) -> CaseReport {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let case = CaseRecord {
+            variant: Variant::Sub,
+            parents: [
+                words(&["EU", "rejects", "."]),
+                words(&["Prime", "Minister", "."]),
+            ],
+            parent_tags: [words(&["B-ORG", "O", "O"]), words(&["O", "O", "O"])],
+            windows: [0, 0],
+            len: 2,
+            lambda: 0.4,
+            frame: 0,
+            tokens: words(&["Ministers", generated, "."]),
+            soft_labels: Vec::new(),
+            tags: words(&["O", "O", "O"]),
+            repaired: 0,
+            perplexity: Some(300.0),
+            accepted: true,
+            rejected: None,
+        };
+        CaseReport {
+            cases: vec![case.clone()],
+            all: vec![case],
+            accepted: 1,
+            target: 1,
+            bounds: None,
+            lm: "lm".into(),
+            config: SeqMixConfig::default(),
+            batch: 2,
+        }
+    }
+
+    fn drawn(r: &CaseReport, bitmap: bool) -> String {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, r.size()).into_drawing_area();
+            r.draw_text(root, bitmap).unwrap();
+        }
+        svg
+    }
+
+    #[test]
+    fn png_text_spells_out_characters_the_font_lacks() {
+        let tamil = report("ல");
+        // The SVG keeps the word for the viewer's fonts.
+        let svg = tamil.svg().unwrap();
+        assert!(svg.contains("ல") && !svg.contains("U+0BB2"));
+        // The PNG's text names its code point and says why.
+        let png_text = drawn(&tamil, true);
+        assert!(png_text.contains("U+0BB2") && !png_text.contains("ல"));
+        assert!(png_text.contains("lacks"));
+        // Words the font has are drawn as they are, without the note.
+        let latin = drawn(&report("Costas"), true);
+        assert!(latin.contains("Costas") && !latin.contains("lacks"));
+        // The PNG file itself is written.
+        let dir = tempfile::tempdir().unwrap();
+        tamil.write_png(&dir.path().join("case.png")).unwrap();
+        assert!(
+            std::fs::metadata(dir.path().join("case.png"))
+                .unwrap()
+                .len()
+                > 1000
+        );
     }
 }

@@ -143,12 +143,14 @@ fn readable_on_white(c: RGBColor) -> RGBColor {
     RGBColor(scale(c.0), scale(c.1), scale(c.2))
 }
 
+/// The embedded font (DejaVu Sans) of every chart.
+const SANS: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
 pub(crate) fn register() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let font: &'static [u8] = include_bytes!("../../assets/DejaVuSans.ttf");
         // A failure leaves text unavailable, which drawing then reports as an error.
-        let _ = register_font("sans-serif", FontStyle::Normal, font).is_ok();
+        let _ = register_font("sans-serif", FontStyle::Normal, SANS).is_ok();
     });
 }
 
@@ -228,13 +230,57 @@ pub trait Figure {
     /// # Errors
     /// A drawing or file failure.
     fn write_png(&self, path: &Path) -> Result<()> {
-        let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
-        {
-            let root = BitMapBackend::new(&tmp, self.size()).into_drawing_area();
-            self.draw(root)?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        write_png_with(path, self.size(), |root| self.draw(root))
     }
+}
+
+/// Draws a PNG of `size` pixels with `draw` into a temporary file beside `path`, then
+/// renames it into place.
+///
+/// # Errors
+/// A drawing or file failure.
+pub(crate) fn write_png_with(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<()>,
+) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
+    {
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        if let Err(e) = draw(root) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// `text` with every character that the embedded font lacks written as `U+XXXX`, and
+/// whether any was. A PNG draws such a character as an empty box; an SVG leaves it to the
+/// viewer's fonts, so only PNG text goes through this.
+///
+/// ```
+/// use seqlab::report::charts::bitmap_text;
+/// assert_eq!(bitmap_text("Ministers λ"), ("Ministers λ".to_string(), false));
+/// assert_eq!(bitmap_text("ல ok"), ("U+0BB2 ok".to_string(), true));
+/// ```
+pub fn bitmap_text(text: &str) -> (String, bool) {
+    use ab_glyph::Font as _;
+    static FONT: std::sync::OnceLock<Option<ab_glyph::FontRef<'static>>> =
+        std::sync::OnceLock::new();
+    let font = FONT.get_or_init(|| ab_glyph::FontRef::try_from_slice(SANS).ok());
+    let mut out = String::with_capacity(text.len());
+    let mut replaced = false;
+    for c in text.chars() {
+        let has = c.is_whitespace() || font.as_ref().is_some_and(|f| f.glyph_id(c).0 != 0);
+        if has {
+            out.push(c);
+        } else {
+            replaced = true;
+            out.push_str(&format!("U+{:04X}", u32::from(c)));
+        }
+    }
+    (out, replaced)
 }
 
 impl Figure for Chart {
