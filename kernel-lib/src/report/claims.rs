@@ -219,9 +219,9 @@ pub fn check(claim: &Claim, runs: &[Results], metric: &dyn Fn(&RoundRow) -> f64)
 pub const TABLE_HEADER: &str = "| claim | source | run − baseline | paper gain | ours: gain (mean ± std, n seeds) | paired points | Wilcoxon p | verdict |\n|---|---|---|---:|---:|---:|---:|---|\n";
 
 impl ClaimCheck {
-    /// Whether the verdict is **partly** only because too few points were paired: the
-    /// paper's sign, and no p below [`ALPHA`] is possible at this many points
-    /// ([`wilcoxon_floor`]). More seeds, not a larger gain, can change such a verdict.
+    /// Whether a **partly** verdict is held there by too few paired points: the paper's
+    /// sign, and no p below [`ALPHA`] is possible at this many points ([`wilcoxon_floor`]).
+    /// Only more seeds, not a larger gain, could change such a verdict.
     pub fn seed_limited(&self) -> bool {
         self.verdict == Verdict::Partly && wilcoxon_floor(self.points) >= ALPHA
     }
