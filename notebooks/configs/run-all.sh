@@ -14,7 +14,8 @@
 #   SEQLAB_GRID: only these configs, in this order (depth first on one study, e.g.
 #   SEQLAB_GRID="seqmix-disc-none seqmix-disc-500" ... 2 3)
 #   SEQLAB_QUEUE: a file of `NAME PASS` lines, run in that order instead of the passes (an
-#   explicit queue across studies and seeds; `#` starts a comment)
+#   explicit queue across studies and seeds; `#` starts a comment); read again before each
+#   run, so lines appended while the queue runs are run too
 #   SEQLAB_SNAPSHOT=1: snapshot each run into reports/runs/NAME as soon as it returns
 #   (snapshot-runs.sh), so that a machine lost mid-queue loses only the run in progress
 set -euo pipefail
@@ -52,22 +53,43 @@ if [ -n "${SEQLAB_GRID:-}" ]; then
     [ -f "notebooks/configs/$n.toml" ] || { echo "SEQLAB_GRID: no config notebooks/configs/$n.toml" >&2; exit 2; }
   done
 fi
-queue=()
-if [ -n "${SEQLAB_QUEUE:-}" ]; then
-  while read -r n pass _; do
-    [ -n "$n" ] || continue
-    [ -f "notebooks/configs/$n.toml" ] || { echo "$SEQLAB_QUEUE: no config notebooks/configs/$n.toml" >&2; exit 2; }
-    [[ "$pass" =~ ^[1-9][0-9]*$ ]] || { echo "$SEQLAB_QUEUE: $n: PASS must be a positive number, got '$pass'" >&2; exit 2; }
-    queue+=("$n $pass")
-  done < <(sed 's/#.*//' "$SEQLAB_QUEUE")
-else
-  passes=("$@")
-  [ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
-  for pass in "${passes[@]}"; do
-    for n in "${names[@]}"; do queue+=("$n $pass"); done
+# One queue entry per line, `NAME PASS`, in run order.
+read_queue() {
+  if [ -n "${SEQLAB_QUEUE:-}" ]; then
+    local n pass
+    while read -r n pass _; do
+      [ -n "$n" ] || continue
+      [ -f "notebooks/configs/$n.toml" ] || { echo "$SEQLAB_QUEUE: no config notebooks/configs/$n.toml" >&2; return 2; }
+      [[ "$pass" =~ ^[1-9][0-9]*$ ]] || { echo "$SEQLAB_QUEUE: $n: PASS must be a positive number, got '$pass'" >&2; return 2; }
+      echo "$n $pass"
+    done < <(sed 's/#.*//' "$SEQLAB_QUEUE")
+  else
+    local pass n
+    for pass in "${passes[@]}"; do
+      for n in "${names[@]}"; do echo "$n $pass"; done
+    done
+  fi
+}
+passes=("$@")
+[ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
+read_queue >/dev/null || exit 2
+# The queue file is read again before each run, so entries can be added (or reordered) while
+# the queue runs; an entry is started at most once per invocation. A file that stops parsing
+# mid-queue keeps the last good reading (and says so).
+declare -A started=()
+entries=()
+while :; do
+  if fresh=$(read_queue); then
+    mapfile -t entries <<<"$fresh"
+  else
+    echo "== $(date -u +%FT%TZ) $SEQLAB_QUEUE does not parse; keeping its previous entries" >&2
+  fi
+  entry=""
+  for e in "${entries[@]}"; do
+    if [ -n "$e" ] && [ -z "${started[$e]:-}" ]; then entry="$e"; break; fi
   done
-fi
-for entry in "${queue[@]}"; do
+  [ -n "$entry" ] || break
+  started[$entry]=1
   read -r n pass <<<"$entry"
   cfg="notebooks/configs/$n.toml"
   # The config's seed list, e.g. `seeds = [1, 2, 3]`; this pass takes its PASS-th entry.
