@@ -22,6 +22,9 @@ pub struct Entry {
     pub partial: bool,
     /// `Δ` values of its comparison table.
     pub deltas: Vec<f64>,
+    /// Whether the `Δ` values compare gains over a baseline (a dot table whose value column
+    /// is a `gain`, e.g. SeqMix Fig. 3), not F1 levels.
+    pub gains: bool,
     /// Paper cells without a result of ours yet.
     pub missing: usize,
     /// Its `**Verdict:**` line on the papers' claims ([`crate::report::claims`]), if any.
@@ -55,7 +58,8 @@ impl Entry {
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        format!("{state}; levels, ours − paper: mean {mean:+.2} F1 (range {lo:+.2} … {hi:+.2})")
+        let what = if self.gains { "gains" } else { "levels" };
+        format!("{state}; {what}, ours − paper: mean {mean:+.2} F1 (range {lo:+.2} … {hi:+.2})")
     }
 }
 
@@ -103,7 +107,7 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
         let v = l.strip_prefix("**Verdict:** ")?;
         Some(v.split(" — ").next().unwrap_or(v).trim().to_string())
     });
-    let (mut deltas, mut missing) = (Vec::new(), 0);
+    let (mut deltas, mut missing, mut gains) = (Vec::new(), 0, false);
     let mut count = |delta: &str| match delta.parse::<f64>() {
         Ok(d) => deltas.push(d),
         Err(_) => missing += 1,
@@ -114,10 +118,19 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
     }
     // A dot table (one value per setting): a setting not run yet makes the report partial;
     // its paper column is compared only where no comparison table did it already.
+    let dot_gains = text
+        .lines()
+        .find(|l| l.starts_with("| setting | run |"))
+        .is_some_and(|h| {
+            h.split('|')
+                .nth(3)
+                .is_some_and(|c| c.trim().starts_with("gain"))
+        });
     for cells in table_rows(&text, "| setting | run |", 6) {
         partial |= cells[2] == "not run yet";
         if comparison.is_empty() && cells[4] != "–" {
             count(cells[5]);
+            gains = dot_gains;
         }
     }
     Ok(Entry {
@@ -126,6 +139,7 @@ pub fn read_entry(reports: &Path, index: &Path) -> Result<Entry> {
         scale,
         partial,
         deltas,
+        gains,
         missing,
         claims,
     })
@@ -169,17 +183,20 @@ pub fn write(reports: &Path) -> Result<()> {
     let list = entries(reports)?;
     let mut md = String::from(
         "# Reports\n\nOne folder per paper table or figure (and the foundation checks). Each \
-         holds `index.md` / `index.html`, its figures (SVG and PNG), the data (CSV), the runs' \
-         configs and provenance. Written by `seqlab report-index` from the reports' own \
-         `index.md`; the verdict is computed: whether the papers' claims (a method beats its \
-         baseline) hold in our runs (reproduced: the paper's sign and Wilcoxon p < 0.05; \
-         partly: the sign without significance; not reproduced: no gain or the opposite sign; \
-         a claim with fewer than 6 paired points, such as a LADA table's 3 seeds of one point \
-         each, cannot reach p < 0.05 and is at best partly, which its verdict says), \
-         *partial* while runs or seeds are missing, and the distance of our levels to the \
-         paper's numbers where the report compares with them (our encoder \
-         is MiniLM-L6, the papers' BERT-base, so levels are expected to lie below the paper's; \
-         each report's footnotes list the protocol differences).\n\n\
+         holds `index.md`. A folder written by a notebook also holds `index.html` \
+         (self-contained), its figures (SVG and PNG), the data (CSV), the runs' configs and \
+         provenance; a foundation check's folder (datasets, scorer, perf) holds what it \
+         measured. Written by `seqlab report-index` from \
+         the reports' own `index.md`; the verdict is computed: whether the papers' claims (a \
+         method beats its baseline) hold in our runs (reproduced: the paper's sign and Wilcoxon \
+         p < 0.05; partly: the sign without significance; not reproduced: no gain or the opposite \
+         sign; a claim with fewer than 6 paired points, such as a LADA table's 3 seeds of one \
+         point each, cannot reach p < 0.05 and is at best partly, which its verdict says), \
+         *partial* while runs or seeds are missing, and the distance of our F1 levels (or our \
+         gains, where the paper gives gains over a baseline) to the paper's numbers where the \
+         report compares with them (our encoder is MiniLM-L6, the papers' BERT-base, so levels are \
+         expected to lie below the paper's; each report's footnotes list the protocol \
+         differences).\n\n\
          | report | title | scale | verdict |\n|---|---|---|---|\n",
     );
     for e in &list {
@@ -228,7 +245,10 @@ mod tests {
             ),
             "{v}"
         );
-        assert!(v.contains("mean -0.50 F1 (range -2.00 … +1.00)"), "{v}");
+        assert!(
+            v.contains("levels, ours − paper: mean -0.50 F1 (range -2.00 … +1.00)"),
+            "{v}"
+        );
         write(dir.path()).unwrap();
         let md = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
         assert!(
@@ -245,7 +265,7 @@ mod tests {
         std::fs::write(
             item.join("index.md"),
             "# Fig. 3\n\nScale: **cpu**.\n\n\
-             | setting | run | gain: ours (mean ± std, n seeds) | points averaged | paper | Δ (ours − paper) |\n\
+             | setting | run | gain in test F1 (%): ours (mean ± std, n seeds) | points averaged | paper | Δ (ours − paper) |\n\
              |---|---|---:|---:|---:|---:|\n\
              | random | r | 2.00 ± 0.10 (n = 3) | 6 | 2.46 | -0.46 |\n\
              | qbc | q | not run yet | 0 | – |  |\n\n",
@@ -255,11 +275,15 @@ mod tests {
         assert!(e.partial, "a setting not run yet");
         assert_eq!((e.deltas.clone(), e.missing), (vec![-0.46], 0));
         assert_eq!(e.claims, None);
+        assert!(e.gains, "the dot table's values are gains");
+        let v = e.verdict();
         assert!(
-            e.verdict()
-                .starts_with("partial (seeds or runs missing; 1 of 1 paper cells measured)"),
-            "{}",
-            e.verdict()
+            v.starts_with("partial (seeds or runs missing; 1 of 1 paper cells measured)"),
+            "{v}"
+        );
+        assert!(
+            v.ends_with("; gains, ours − paper: mean -0.46 F1 (range -0.46 … -0.46)"),
+            "{v}"
         );
     }
 }
