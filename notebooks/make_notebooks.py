@@ -382,13 +382,15 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES",
     "lada_table4": item_notebook(
         "LADA Table 4: all of CoNLL-2003's training data",
         "The tagger, + Intra-LADA and + Inter-LADA trained on the whole training split "
-        "(14,041 sentences), test F1 beside the paper's BERT rows.",
+        "(14,041 sentences), test F1 beside the paper's BERT rows, and the dev loss after each "
+        "of the 20 epochs.",
         """let item: Item = Item::new("lada-table4", "LADA Table 4 (CoNLL-2003, all training data, test F1)",
     &["lada-conll-full-base", "lada-conll-full-intra", "lada-conll-full-inter"])?
     .with_paper(paper::lada_table4_conll())
     .with_paper_claim("lada-conll-full-intra", "lada-conll-full-base", "+Intra-LADA beats the tagger on all the data")?
     .with_paper_claim("lada-conll-full-inter", "lada-conll-full-base", "+Inter-LADA beats the tagger on all the data")?
     .with_notes(&NOTES)
+    .loss_curves()
     .quick_only(&["lada-conll-full-base"]);
 println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES", notes(LADA_NOTES[:1] + [
             "Training: 20 epochs as the authors' code (the paper gives no count), one seed (the paper averages 5 runs); batch 16, learning rate 1e-4, the epoch with the best dev F1 kept.",
