@@ -182,21 +182,20 @@ pub fn entries(reports: &Path) -> Result<Vec<Entry>> {
 pub fn write(reports: &Path) -> Result<()> {
     let list = entries(reports)?;
     let mut md = String::from(
-        "# Reports\n\nOne folder per paper table or figure (and the foundation checks). Each \
-         holds `index.md`. A folder written by a notebook also holds `index.html` \
+        "# Reports\n\nOne folder per paper table or figure (and the foundation checks). Each holds \
+         `index.md`. A report on runs (a notebook's or the main job's) also holds `index.html` \
          (self-contained), its figures (SVG and PNG), the data (CSV), the runs' configs and \
-         provenance; a foundation check's folder (datasets, scorer, perf) holds what it \
-         measured. Written by `seqlab report-index` from \
-         the reports' own `index.md`; the verdict is computed: whether the papers' claims (a \
-         method beats its baseline) hold in our runs (reproduced: the paper's sign and Wilcoxon \
-         p < 0.05; partly: the sign without significance; not reproduced: no gain or the opposite \
-         sign; a claim with fewer than 6 paired points, such as a LADA table's 3 seeds of one \
-         point each, cannot reach p < 0.05 and is at best partly, which its verdict says), \
-         *partial* while runs or seeds are missing, and the distance of our F1 levels (or our \
-         gains, where the paper gives gains over a baseline) to the paper's numbers where the \
-         report compares with them (our encoder is MiniLM-L6, the papers' BERT-base, so levels are \
-         expected to lie below the paper's; each report's footnotes list the protocol \
-         differences).\n\n\
+         provenance; a foundation check's folder (datasets, scorer, perf) holds what it measured. \
+         Written by `seqlab report-index` from the reports' own `index.md`; the verdict is \
+         computed: whether the papers' claims (a method beats its baseline) hold in our runs \
+         (reproduced: the paper's sign and Wilcoxon p < 0.05; partly: the sign without \
+         significance; not reproduced: no gain or the opposite sign; a claim with fewer than 6 \
+         paired points, such as a LADA table's 3 seeds of one point each, cannot reach p < 0.05 \
+         and is at best partly, which its verdict says), *partial* while runs or seeds are \
+         missing, and the distance of our F1 levels (or our gains, where the paper gives gains \
+         over a baseline) to the paper's numbers where the report compares with them (our encoder \
+         is MiniLM-L6, the papers' BERT-base, so levels are expected to lie below the paper's; \
+         each report's footnotes list the protocol differences).\n\n\
          | report | title | scale | verdict |\n|---|---|---|---|\n",
     );
     for e in &list {
