@@ -164,9 +164,11 @@ pub struct RoundResult {
     pub dev: ScoreSummary,
     /// Scores on the test split.
     pub test: ScoreSummary,
-    /// Seconds spent training (the main model and any committee).
+    /// Seconds spent training (the main model and any committee). A round resumed from a
+    /// checkpoint includes the epochs its earlier processes ran
+    /// ([`TrainReport::resumed_seconds`]).
     pub train_seconds: f64,
-    /// Seconds for the whole round.
+    /// Seconds for the whole round, counted the same way.
     pub seconds: f64,
     /// Semi-LADA: how often a paraphrase kept its sentence's predicted entity counts per type
     /// under the model in training, over every unlabeled batch of the round (absent for other
@@ -608,7 +610,8 @@ impl<'a> ActiveLearner<'a> {
         // 4. Train on L ∪ L*.
         let t0 = Instant::now();
         let (tagger, report, consistency) = self.train_round(round, true, log)?;
-        train_seconds += t0.elapsed().as_secs_f64();
+        // A round resumed from a checkpoint also counts its earlier processes' epochs.
+        train_seconds += t0.elapsed().as_secs_f64() + report.resumed_seconds;
         // 5. Evaluate.
         let dev = evaluate(
             &tagger,
@@ -644,7 +647,7 @@ impl<'a> ActiveLearner<'a> {
             dev: ScoreSummary::from(&dev.scores),
             test: ScoreSummary::from(&test.scores),
             train_seconds,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: started.elapsed().as_secs_f64() + report.resumed_seconds,
             consistency,
         })
     }

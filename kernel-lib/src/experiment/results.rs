@@ -55,6 +55,7 @@ pub struct RoundRow {
 impl RoundRow {
     /// The row of a finished round.
     pub fn new(policy: &str, seed: u64, r: &RoundResult) -> Self {
+        let epoch_seconds: f64 = r.epochs.iter().map(|e| e.seconds).sum();
         RoundRow {
             policy: policy.to_string(),
             seed,
@@ -75,8 +76,11 @@ impl RoundRow {
                 .iter()
                 .map(|(t, f)| (t.clone(), 100.0 * f))
                 .collect(),
-            train_seconds: r.train_seconds,
-            seconds: r.seconds,
+            // The epochs' own times bound the round's from below: a round resumed from a
+            // checkpoint before `RoundResult` counted its earlier processes' epochs recorded
+            // only its last process's time.
+            train_seconds: r.train_seconds.max(epoch_seconds),
+            seconds: r.seconds.max(epoch_seconds),
             paraphrase_kept: r
                 .consistency
                 .as_ref()
@@ -308,4 +312,50 @@ fn csv_field(s: &str) -> String {
 
 fn polars_err(e: PolarsError) -> Error {
     Error::Model(format!("polars: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::active::ScoreSummary;
+    use crate::train::EpochLog;
+
+    fn round(epoch_seconds: &[f64], train_seconds: f64, seconds: f64) -> RoundResult {
+        RoundResult {
+            round: 0,
+            queried: vec![0, 1],
+            query_scores: Vec::new(),
+            labeled_sentences: 2,
+            labeled_tokens: 9,
+            augmented: 0,
+            new_augmented: Vec::new(),
+            best_epoch: epoch_seconds.len(),
+            epochs: epoch_seconds
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| EpochLog {
+                    epoch: i + 1,
+                    train_loss: 0.5,
+                    dev: None,
+                    updates: i as u64 + 1,
+                    seconds: s,
+                })
+                .collect(),
+            dev: ScoreSummary::default(),
+            test: ScoreSummary::default(),
+            train_seconds,
+            seconds,
+            consistency: None,
+        }
+    }
+
+    #[test]
+    fn a_rounds_time_is_at_least_its_epochs_time() {
+        // As recorded by a resume that counted only its own process (the last of 3 epochs).
+        let r = RoundRow::new("random", 1, &round(&[300.0, 310.0, 320.0], 330.0, 345.0));
+        assert_eq!((r.train_seconds, r.seconds), (930.0, 930.0));
+        // An uninterrupted round keeps its own, larger, times.
+        let r = RoundRow::new("random", 1, &round(&[300.0, 310.0], 615.0, 640.0));
+        assert_eq!((r.train_seconds, r.seconds), (615.0, 640.0));
+    }
 }

@@ -211,6 +211,10 @@ pub struct TrainReport {
     pub updates: u64,
     /// Word pieces processed per second of training (evaluation excluded).
     pub train_pieces_per_second: f64,
+    /// Wall seconds of the epochs restored from a checkpoint, spent by earlier processes (the
+    /// sum of their [`EpochLog::seconds`]); 0 when training started from the first epoch.
+    #[serde(default)]
+    pub resumed_seconds: f64,
 }
 
 /// The training loss of one batch. [`fit`] uses [`PlainLoss`]; mixup methods (LADA) bring
@@ -361,7 +365,7 @@ pub fn fit_checkpointed(
     let mut best: Option<(f64, usize)> = None; // (criterion, epoch), higher is better
     let mut best_weights = None;
     let mut stopped_early = false;
-    let (mut pieces, mut train_secs) = (0usize, 0f64);
+    let (mut pieces, mut train_secs, mut resumed_seconds) = (0usize, 0f64, 0f64);
     if let Some((state, tensors)) = checkpoint.map(Checkpoint::load).transpose()?.flatten() {
         let get = |k: &str| tensors.get(k).cloned();
         tagger
@@ -376,6 +380,7 @@ pub fn fit_checkpointed(
         for log in &state.epochs {
             on_epoch(log);
         }
+        resumed_seconds = state.epochs.iter().map(|e| e.seconds).sum();
         (logs, best, pieces, train_secs) =
             (state.epochs, state.best, state.pieces, state.train_seconds);
     }
@@ -467,6 +472,7 @@ pub fn fit_checkpointed(
         encode,
         updates: opt.steps(),
         train_pieces_per_second: pieces as f64 / train_secs.max(1e-9),
+        resumed_seconds,
     })
 }
 

@@ -1069,8 +1069,16 @@ mod tests {
         let (plain, plain_report, plain_counts) = train(None, false);
         let (saved, saved_report, _) = train(Some(&path), true);
         assert!(path.is_file() && after_one.is_file());
-        for (resume_from, label) in [(&path, "after epoch 3"), (&after_one, "after epoch 1")] {
+        assert_eq!(plain_report.resumed_seconds, 0.0);
+        for (resume_from, label, restored) in [
+            (&path, "after epoch 3", 3),
+            (&after_one, "after epoch 1", 1),
+        ] {
             let (w, report, counts) = train(Some(resume_from), false);
+            // The restored epochs' times are counted, those run here are not.
+            let earlier: f64 = report.epochs[..restored].iter().map(|e| e.seconds).sum();
+            assert!(earlier > 0.0, "{label}");
+            assert_eq!(report.resumed_seconds, earlier, "{label}");
             assert_eq!(counts, plain_counts, "{label}");
             assert_eq!(report.best_epoch, plain_report.best_epoch, "{label}");
             assert_eq!(report.updates, plain_report.updates, "{label}");
