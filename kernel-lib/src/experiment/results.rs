@@ -76,17 +76,26 @@ impl RoundRow {
                 .iter()
                 .map(|(t, f)| (t.clone(), 100.0 * f))
                 .collect(),
-            // The epochs' own times bound the round's from below: a round resumed from a
-            // checkpoint before `RoundResult` counted its earlier processes' epochs recorded
-            // only its last process's time.
-            train_seconds: r.train_seconds.max(epoch_seconds),
-            seconds: r.seconds.max(epoch_seconds),
+            train_seconds: at_least_epochs(r.train_seconds, epoch_seconds),
+            seconds: at_least_epochs(r.seconds, epoch_seconds),
             paraphrase_kept: r
                 .consistency
                 .as_ref()
                 .filter(|c| c.compared > 0)
                 .map(|c| 100.0 * c.kept as f64 / c.compared as f64),
         }
+    }
+}
+
+/// A round's recorded time, or its epochs' summed time where that is larger by more than a
+/// second: a round resumed from a checkpoint before [`RoundResult`] counted its earlier
+/// processes' epochs recorded only its last process's time. (Within a second the record is
+/// kept: an uninterrupted round's training time equals its epochs' sum up to rounding.)
+fn at_least_epochs(recorded: f64, epoch_seconds: f64) -> f64 {
+    if epoch_seconds > recorded + 1.0 {
+        epoch_seconds
+    } else {
+        recorded
     }
 }
 
@@ -354,8 +363,12 @@ mod tests {
         // As recorded by a resume that counted only its own process (the last of 3 epochs).
         let r = RoundRow::new("random", 1, &round(&[300.0, 310.0, 320.0], 330.0, 345.0));
         assert_eq!((r.train_seconds, r.seconds), (930.0, 930.0));
-        // An uninterrupted round keeps its own, larger, times.
+        // An uninterrupted round keeps its own, larger, times, and its own rounding.
         let r = RoundRow::new("random", 1, &round(&[300.0, 310.0], 615.0, 640.0));
         assert_eq!((r.train_seconds, r.seconds), (615.0, 640.0));
+        let (a, b) = (0.1, 0.2);
+        let r = RoundRow::new("random", 1, &round(&[a, b], 0.3, 0.5));
+        assert!(a + b > 0.3, "the sum rounds up");
+        assert_eq!((r.train_seconds, r.seconds), (0.3, 0.5));
     }
 }
