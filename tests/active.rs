@@ -668,6 +668,22 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             let log = String::from_utf8_lossy(&resumed.stderr);
             assert!(log.contains("continuing from"), "{log}");
         }
+        // Every round's recorded time covers all its epochs, those of the killed process too.
+        for seed in ["seed-3", "seed-4"] {
+            for r in 0..4 {
+                let path = out.join(format!("{seed}/round-{r:03}.json"));
+                let round: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let epochs: f64 = round["epochs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["seconds"].as_f64().unwrap())
+                    .sum();
+                let train = round["train_seconds"].as_f64().unwrap();
+                assert!(train >= epochs, "{}: {train} < {epochs}", path.display());
+            }
+        }
         // Models and checkpoints of finished seeds are removed; the provenance lists both
         // sessions.
         for seed in ["seed-3", "seed-4"] {

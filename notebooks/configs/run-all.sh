@@ -56,8 +56,10 @@ fi
 # One queue entry per line, `NAME PASS`, in run order.
 read_queue() {
   if [ -n "${SEQLAB_QUEUE:-}" ]; then
+    [ -f "$SEQLAB_QUEUE" ] && [ -r "$SEQLAB_QUEUE" ] || { echo "$SEQLAB_QUEUE: no readable queue file" >&2; return 2; }
     local n pass
-    while read -r n pass _; do
+    # `|| [ -n "$n" ]`: a last line without its newline counts too.
+    while read -r n pass _ || [ -n "$n" ]; do
       [ -n "$n" ] || continue
       [ -f "notebooks/configs/$n.toml" ] || { echo "$SEQLAB_QUEUE: no config notebooks/configs/$n.toml" >&2; return 2; }
       [[ "$pass" =~ ^[1-9][0-9]*$ ]] || { echo "$SEQLAB_QUEUE: $n: PASS must be a positive number, got '$pass'" >&2; return 2; }
@@ -75,14 +77,14 @@ passes=("$@")
 read_queue >/dev/null || exit 2
 # The queue file is read again before each run, so entries can be added (or reordered) while
 # the queue runs; an entry is started at most once per invocation. A file that stops parsing
-# mid-queue keeps the last good reading (and says so).
+# or disappears mid-queue keeps the last good reading (and says so).
 declare -A started=()
 entries=()
 while :; do
   if fresh=$(read_queue); then
     mapfile -t entries <<<"$fresh"
   else
-    echo "== $(date -u +%FT%TZ) $SEQLAB_QUEUE does not parse; keeping its previous entries" >&2
+    echo "== $(date -u +%FT%TZ) $SEQLAB_QUEUE unreadable or invalid (above); keeping its previous entries" >&2
   fi
   entry=""
   for e in "${entries[@]}"; do
