@@ -128,6 +128,26 @@ score_batch_size = 8
     }
 }
 
+/// Rewrites a training checkpoint so that each epoch it holds is recorded as `seconds` long.
+fn slow_down_restored_epochs(path: &Path, seconds: f64) {
+    use candle_core::{Device, Tensor};
+    let mut tensors = candle_core::safetensors::load(path, &Device::Cpu).unwrap();
+    let bytes = tensors["state"].to_vec1::<u8>().unwrap();
+    let mut state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let epochs = state["epochs"].as_array_mut().unwrap();
+    assert!(!epochs.is_empty(), "{}: no finished epoch", path.display());
+    for epoch in epochs {
+        epoch["seconds"] = seconds.into();
+    }
+    let json = serde_json::to_vec(&state).unwrap();
+    let n = json.len();
+    tensors.insert(
+        "state".into(),
+        Tensor::from_vec(json, n, &Device::Cpu).unwrap(),
+    );
+    candle_core::safetensors::save(&tensors, path).unwrap();
+}
+
 /// Results without wall times, and the query trace.
 fn comparable(dir: &Path) -> (String, String) {
     let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
@@ -648,6 +668,16 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             !out.join("seed-4/round-003.json").is_file(),
             "the run finished before it was killed; the test would prove nothing"
         );
+        // Killed mid-round right after a checkpoint: the round continued from it.
+        if wait_for.contains("partial-") {
+            // The restored epochs are made to have lasted 1000 s each, far longer than the
+            // resumed process, so that a round time which leaves them out fails the check
+            // below (a real restored epoch here is shorter than a process start).
+            let checkpoint = out.join(wait_for);
+            if checkpoint.is_file() {
+                slow_down_restored_epochs(&checkpoint, 1000.0);
+            }
+        }
         let resumed = Command::new(bin)
             .args(["resume", "--checkpoint-every", "0"])
             .arg(&out)
@@ -663,10 +693,18 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             comparable(&out),
             "killed at {wait_for} {after:?}"
         );
-        // Killed mid-round right after a checkpoint: the round continued from it.
         if wait_for.contains("partial-") {
             let log = String::from_utf8_lossy(&resumed.stderr);
             assert!(log.contains("continuing from"), "{log}");
+            let round: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join("seed-4/round-002.json")).unwrap(),
+            )
+            .unwrap();
+            let train = round["train_seconds"].as_f64().unwrap();
+            assert!(
+                train >= 1000.0,
+                "the restored epochs' time is left out: {train}"
+            );
         }
         // Every round's recorded time covers all its epochs, those of the killed process too.
         for seed in ["seed-3", "seed-4"] {
