@@ -668,15 +668,12 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             !out.join("seed-4/round-003.json").is_file(),
             "the run finished before it was killed; the test would prove nothing"
         );
-        // Killed mid-round right after a checkpoint: the round continued from it.
+        // Killed right after a checkpoint: its restored epochs are made to have lasted 1000 s
+        // each, far longer than the resumed process, so that a round time which leaves them
+        // out fails the checks below (a real restored epoch here is shorter than a process
+        // start).
         if wait_for.contains("partial-") {
-            // The restored epochs are made to have lasted 1000 s each, far longer than the
-            // resumed process, so that a round time which leaves them out fails the check
-            // below (a real restored epoch here is shorter than a process start).
-            let checkpoint = out.join(wait_for);
-            if checkpoint.is_file() {
-                slow_down_restored_epochs(&checkpoint, 1000.0);
-            }
+            slow_down_restored_epochs(&out.join(wait_for), 1000.0);
         }
         let resumed = Command::new(bin)
             .args(["resume", "--checkpoint-every", "0"])
@@ -693,6 +690,8 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
             comparable(&out),
             "killed at {wait_for} {after:?}"
         );
+        // Killed mid-round right after a checkpoint: the round continued from it, and its
+        // time counts the restored epochs.
         if wait_for.contains("partial-") {
             let log = String::from_utf8_lossy(&resumed.stderr);
             assert!(log.contains("continuing from"), "{log}");
