@@ -47,6 +47,7 @@ for size in 10 30; do
   for m in base intra inter intra-inter semi-intra semi-inter; do names+=("lada-conll-$size-$m"); done
 done
 names+=(lada-conll-full-base lada-conll-full-intra lada-conll-full-inter)
+names+=(lada-estner-full-base lada-estner-full-intra lada-estner-full-inter)
 if [ -n "${SEQLAB_GRID:-}" ]; then
   read -r -a names <<<"$SEQLAB_GRID"
   for n in "${names[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The LADA grid (LADA §4.3–4.4): Table 3 (with Semi-LADA) on CoNLL-2003 (5, 10, 30 %) and EstNER (5 %), the
-# sub-token strategies (Table 5) and the µ study (Figure 4) at 5 %, 3 seeds each. Each run
+# sub-token strategies (Table 5) and the µ study (Figure 4) at 5 %, 3 seeds each, and Table 4 (all of
+# CoNLL-2003 and of EstNER, one seed). Each run
 # resumes where it stopped, so rerunning this script after an interruption continues the grid.
 # Results: runs/NAME/ (or $SEQLAB_RUNS/NAME/).
 # usage: bash notebooks/configs/run-lada-grid.sh [NAME...]   (default: all, cheapest first)
@@ -20,6 +21,7 @@ if [ ${#names[@]} -eq 0 ]; then
       lada-conll-5-inter-mu-0.7 lada-conll-5-inter-mu-1.0)
   done
   names+=(lada-conll-full-base lada-conll-full-intra lada-conll-full-inter)
+  names+=(lada-estner-full-base lada-estner-full-intra lada-estner-full-inter)
 fi
 for n in "${names[@]}"; do
   ./target/release/seqlab run "notebooks/configs/$n.toml" --out "${SEQLAB_RUNS:-runs}/$n"

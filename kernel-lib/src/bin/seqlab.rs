@@ -102,8 +102,9 @@ enum Command {
         /// Dev F1 instead of test F1.
         #[arg(long)]
         dev: bool,
-        /// The paper's numbers to show beside the runs: seqmix-app-table4, lada-table3,
-        /// lada-table3-germeval, lada-table5.
+        /// The paper's numbers to show beside the runs: seqmix-table1, seqmix-table2,
+        /// seqmix-app-table4, seqmix-app-table5, seqmix-app-table6, lada-table3,
+        /// lada-table3-germeval, lada-table4, lada-table4-germeval, lada-table5.
         #[arg(long)]
         paper: Option<String>,
         /// A run folder trained on all training data, drawn as a dashed reference line.

@@ -809,12 +809,15 @@ impl LearningReport {
                 }
             })
             .collect();
-        let _ = write!(
-            md,
-            "Produced by `seqlab report {}` from the run folders' finished rounds.\n\n{}",
-            dirs.join(" "),
-            prov.to_markdown()
-        );
+        let produced = if dirs.is_empty() {
+            "No run folder exists yet: the tables and charts fill in as the runs above finish their rounds.".to_string()
+        } else {
+            format!(
+                "Produced by `seqlab report {}` from the run folders' finished rounds.",
+                dirs.join(" ")
+            )
+        };
+        let _ = write!(md, "{produced}\n\n{}", prov.to_markdown());
         write_atomic(&out.join("index.md"), md.as_bytes())?;
         let mut html = format!(
             "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{0}</title>\n<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}</style></head><body>\n<h1>{0}</h1>\n",
@@ -880,6 +883,35 @@ mod tests {
             })
             .collect();
         Results::new(name.into(), rows, Vec::new(), 0)
+    }
+
+    #[test]
+    fn a_report_before_any_run_lists_the_paper_and_what_is_missing() {
+        let out = std::env::temp_dir().join(format!("seqlab-empty-report-{}", std::process::id()));
+        let report = LearningReport {
+            title: "T".into(),
+            scale: "cpu".into(),
+            paper: crate::report::paper::lada_table4_germeval(),
+            loss: true,
+            not_started: vec!["lada-estner-full-base".into()],
+            ..Default::default()
+        };
+        report.write(&[], &out).unwrap();
+        let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+        assert!(
+            md.contains("| lada-estner-full-base | not started | 0 | 0 |"),
+            "{md}"
+        );
+        assert!(md.contains("| 86.12 | not run yet |"), "{md}");
+        assert!(md.contains("No run folder exists yet"), "{md}");
+        assert!(
+            !md.contains("seqlab report `"),
+            "an empty command line: {md}"
+        );
+        for f in ["index.html", "curve.svg", "loss.svg"] {
+            assert!(out.join(f).is_file(), "{f}");
+        }
+        std::fs::remove_dir_all(&out).unwrap();
     }
 
     #[test]
