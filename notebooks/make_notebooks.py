@@ -394,6 +394,7 @@ println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES",
     .quick_only(&["lada-conll-full-base"]);
 println!("{} scale, {} runs", item.scale, item.runs.len());""".replace("&NOTES", notes(LADA_NOTES[:1] + [
             "Training: 20 epochs as the authors' code (the paper gives no count), one seed (the paper averages 5 runs); batch 16, learning rate 1e-4, the epoch with the best dev F1 kept.",
+            "Wall time: lada-conll-full-intra's first 4 epochs ran before seqlab flushed subnormal floats on its CPU threads (commit 03be434) and took about twice as long as its later ones (per-epoch seconds in reports/runs/lada-conll-full-intra/seed-1/round-000.json); an epoch compared with and without the flush gave bit-identical losses.",
         ])),
         "GermEval's column of Table 4 is `lada_table4_estner` (all of EstNER, our stand-in).",
     ),
