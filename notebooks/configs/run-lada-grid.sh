@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The LADA grid (LADA §4.3–4.4): Table 3 (with Semi-LADA) on CoNLL-2003 (5, 10, 30 %) and EstNER (5 %), the
 # sub-token strategies (Table 5) and the µ study (Figure 4) at 5 %, 3 seeds each, and Table 4 (all of
-# CoNLL-2003 and of EstNER, one seed). Each run
-# resumes where it stopped, so rerunning this script after an interruption continues the grid.
+# CoNLL-2003 and of EstNER, one seed). Each run resumes where it stopped, so rerunning this script
+# after an interruption continues the grid.
 # Results: runs/NAME/ (or $SEQLAB_RUNS/NAME/).
 # usage: bash notebooks/configs/run-lada-grid.sh [NAME...]   (default: all, cheapest first)
 set -euo pipefail

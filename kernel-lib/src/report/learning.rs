@@ -506,17 +506,14 @@ impl LearningReport {
             if (c.split == Split::Dev) != self.dev {
                 continue; // the chart shows one split
             }
-            // Single-point curves are drawn at our run's last data-usage point; a run not made
-            // yet leaves the paper's numbers at their own sizes, the target to compare with.
-            let last = runs.iter().find(|r| r.name == c.run).map(|r| {
-                learning_curve(&r.rows, m)
+            let pts = match runs.iter().find(|r| r.name == c.run) {
+                // A single-point curve is drawn at our run's last data-usage point.
+                Some(r) if c.points.len() == 1 => learning_curve(&r.rows, m)
                     .last()
-                    .map(|p| p.labeled_sentences)
-            });
-            let pts = match last {
-                Some(last) if c.points.len() == 1 => last
-                    .map(|x| vec![(x as f64, c.points[0].1)])
+                    .map(|p| vec![(p.labeled_sentences as f64, c.points[0].1)])
                     .unwrap_or_default(),
+                // Other curves, and those of a run not made yet (the target to compare
+                // with), at the paper's own sizes.
                 _ => c.points.iter().map(|&(x, v)| (x as f64, v)).collect(),
             };
             let g = format!("paper {}", self.group_of(&c.run));
