@@ -133,7 +133,8 @@ pub mod train;
 pub use error::{Error, InputError, Location, Result};
 
 // The crates whose types notebooks hold in variables (evcxr must be able to name them), so that
-// one `:dep seqlab` line is enough.
+// one `:dep seqlab` line is enough (notebooks/README.md: two `:build_env` lines before it make
+// the build release-like).
 pub use candle_core;
 pub use plotters;
 pub use polars;

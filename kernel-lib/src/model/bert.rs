@@ -440,6 +440,7 @@ impl BertEncoder {
     /// # Shapes
     /// input of `[B, T]` → `[B, T, H]`.
     pub fn embed(&self, input: &EncoderInput, pass: &mut Pass) -> CResult<Tensor> {
+        super::flush_subnormals_for_compute();
         let zeros;
         let type_ids = match input.type_ids {
             Some(t) => t,

@@ -180,6 +180,7 @@ impl Gpt2 {
     /// # Shapes
     /// `ids`: `[B, T]` u32 → `[B, T, V]` f32.
     pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        super::flush_subnormals_for_compute();
         let (b, t) = ids.dims2()?;
         let c = self.cfg.n_embd;
         let heads = self.cfg.n_head;

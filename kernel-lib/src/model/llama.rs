@@ -251,6 +251,7 @@ impl QuantizedLlama {
     /// # Shapes
     /// `ids`: `[B, T]` u32 → `[B, T, V]` f32.
     pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        super::flush_subnormals_for_compute();
         let (b, t) = ids.dims2()?;
         let cfg = &self.cfg;
         let hd = cfg.hidden / cfg.heads;
