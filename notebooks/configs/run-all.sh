@@ -18,10 +18,22 @@
 #   run, so lines appended while the queue runs are run too
 #   SEQLAB_SNAPSHOT=1: snapshot each run into reports/runs/NAME as soon as it returns
 #   (snapshot-runs.sh), so that a machine lost mid-queue loses only the run in progress
+#   SEQLAB_WORKERS=N: N workers take entries side by side, each with cores/N compute threads
+#   (RAYON_NUM_THREADS, unless set); their log lines start with [w1], [w2], ... On 2 cores two
+#   1-thread workers finish 1.34x as many runs per hour as one 2-thread worker, with the same
+#   results (bench: kernel-lib/benches/queue_workers.sh, reports/perf/queue-workers/).
+#
+# A run folder is locked (flock on RUNS/.locks/NAME.lock) while a worker runs it, so workers,
+# or queues started twice by mistake, never run one folder at once: an entry whose folder is
+# busy waits, and the worker takes the next one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --release --locked --bin seqlab
-bash data/fetch.sh data/cache conll2003 estner wnut16 minilm smollm2 >/dev/null
+workers="${SEQLAB_WORKERS:-1}"
+[[ "$workers" =~ ^[1-9][0-9]*$ ]] || { echo "SEQLAB_WORKERS must be a positive number, got '$workers'" >&2; exit 2; }
+if [ -z "${SEQLAB_WORKER:-}" ]; then
+  cargo build --release --locked --bin seqlab
+  bash data/fetch.sh data/cache conll2003 estner wnut16 minilm smollm2 >/dev/null
+fi
 runs="${SEQLAB_RUNS:-runs}"
 names=(conll-nte seqmix-sub seqmix-sub-corpus seqmix-sub-cosine seqmix-whole seqmix-lc
   seqmix-whole-faithful
@@ -76,6 +88,26 @@ read_queue() {
 passes=("$@")
 [ ${#passes[@]} -gt 0 ] || passes=(1 2 3 4 5)
 read_queue >/dev/null || exit 2
+if [ "$workers" -gt 1 ] && [ -z "${SEQLAB_WORKER:-}" ]; then
+  threads=$(($(nproc) / workers))
+  [ "$threads" -ge 1 ] || threads=1
+  pids=()
+  for w in $(seq 1 "$workers"); do
+    (
+      SEQLAB_WORKER=$w RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-$threads}" \
+        bash notebooks/configs/run-all.sh "$@" 2>&1 | sed -u "s/^/[w$w] /"
+      exit "${PIPESTATUS[0]}"
+    ) &
+    pids+=("$!")
+    # Worker 1 takes the first entry, worker 2 the next free one, and so on.
+    sleep 2
+  done
+  rc=0
+  for p in "${pids[@]}"; do wait "$p" || rc=$?; done
+  exit "$rc"
+fi
+locks="$runs/.locks"
+mkdir -p "$locks"
 # The queue file is read again before each run, so entries can be added (or reordered) while
 # the queue runs; an entry is started at most once per invocation. A file that stops parsing
 # or disappears mid-queue keeps the last good reading (and says so).
@@ -87,25 +119,40 @@ while :; do
   else
     echo "== $(date -u +%FT%TZ) $SEQLAB_QUEUE unreadable or invalid (above); keeping its previous entries" >&2
   fi
-  entry=""
-  for e in "${entries[@]}"; do
-    if [ -n "$e" ] && [ -z "${started[$e]:-}" ]; then entry="$e"; break; fi
+  # The first entry not yet started here whose run folder no one else holds.
+  ran=0
+  busy=0
+  for entry in "${entries[@]}"; do
+    [ -n "$entry" ] && [ -z "${started[$entry]:-}" ] || continue
+    read -r n pass <<<"$entry"
+    exec {lock}>"$locks/$n.lock"
+    if ! flock -n "$lock"; then
+      exec {lock}>&-
+      busy=1
+      continue
+    fi
+    started[$entry]=1
+    ran=1
+    cfg="notebooks/configs/$n.toml"
+    # The config's seed list, e.g. `seeds = [1, 2, 3]`; this pass takes its PASS-th entry.
+    seed=$(sed -n 's/^seeds *= *\[\(.*\)\].*/\1/p' "$cfg" | tr -d ' ' | awk -F, -v p="$pass" '{print $p}')
+    status=0
+    if [ -n "$seed" ]; then
+      if [ ! -d "$runs/$n" ] && [ -d "reports/runs/$n" ]; then
+        mkdir -p "$runs" && cp -r "reports/runs/$n" "$runs/$n"
+      fi
+      echo "== $(date -u +%FT%TZ) $n seed $seed"
+      ./target/release/seqlab run "$cfg" --out "$runs/$n" --seeds "$seed" || status=$?
+      if [ "${SEQLAB_SNAPSHOT:-0}" = 1 ] && ls "$runs/$n"/seed-*/round-*.json >/dev/null 2>&1; then
+        bash notebooks/configs/snapshot-runs.sh "$runs/$n" >/dev/null
+      fi
+    fi
+    exec {lock}>&-
+    [ "$status" = 0 ] || exit "$status"
+    break
   done
-  [ -n "$entry" ] || break
-  started[$entry]=1
-  read -r n pass <<<"$entry"
-  cfg="notebooks/configs/$n.toml"
-  # The config's seed list, e.g. `seeds = [1, 2, 3]`; this pass takes its PASS-th entry.
-  seed=$(sed -n 's/^seeds *= *\[\(.*\)\].*/\1/p' "$cfg" | tr -d ' ' | awk -F, -v p="$pass" '{print $p}')
-  [ -n "$seed" ] || continue
-  if [ ! -d "$runs/$n" ] && [ -d "reports/runs/$n" ]; then
-    mkdir -p "$runs" && cp -r "reports/runs/$n" "$runs/$n"
-  fi
-  echo "== $(date -u +%FT%TZ) $n seed $seed"
-  status=0
-  ./target/release/seqlab run "$cfg" --out "$runs/$n" --seeds "$seed" || status=$?
-  if [ "${SEQLAB_SNAPSHOT:-0}" = 1 ] && ls "$runs/$n"/seed-*/round-*.json >/dev/null 2>&1; then
-    bash notebooks/configs/snapshot-runs.sh "$runs/$n" >/dev/null
-  fi
-  [ "$status" = 0 ] || exit "$status"
+  [ "$ran" = 1 ] && continue
+  # Nothing left but entries other workers hold: wait for them to free their folders.
+  [ "$busy" = 1 ] || break
+  sleep 30
 done

@@ -55,7 +55,9 @@ pub struct Provenance {
     pub crate_version: String,
     /// `cpu` (a `cuda` build reports its device).
     pub device: String,
-    /// Worker threads available.
+    /// Threads of the compute pool (rayon's global pool, where candle's matrix products and
+    /// seqlab's fused kernels run): the cores, or fewer under `RAYON_NUM_THREADS` (as when
+    /// `run-all.sh` runs several queue workers side by side).
     pub threads: usize,
     /// Operating system and architecture.
     pub platform: String,
@@ -93,7 +95,7 @@ impl Provenance {
             git_dirty: dirty,
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             device: "cpu".into(),
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: rayon::current_num_threads(),
             platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
         }
     }
@@ -113,5 +115,22 @@ impl Provenance {
             self.threads,
             self.platform
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provenance_records_the_threads_of_the_pool_the_run_computes_on() {
+        // A pool of a size no test machine's core count is likely to match.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("a 3-thread pool");
+        assert_eq!(pool.install(|| Provenance::collect().threads), 3);
+        let markdown = pool.install(Provenance::collect).to_markdown();
+        assert!(markdown.contains("(3 threads,"), "{markdown}");
     }
 }
