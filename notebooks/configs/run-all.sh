@@ -20,7 +20,7 @@
 #   (snapshot-runs.sh), so that a machine lost mid-queue loses only the run in progress
 #   SEQLAB_WORKERS=N: N workers take entries side by side, each with cores/N compute threads
 #   (RAYON_NUM_THREADS, unless set); their log lines start with [w1], [w2], ... On 2 cores two
-#   1-thread workers finish 1.34x as many runs per hour as one 2-thread worker, with the same
+#   1-thread workers finish 1.37x as many runs per hour as one 2-thread worker, with the same
 #   results (bench: kernel-lib/benches/queue_workers.sh, reports/perf/queue-workers/).
 #
 # A run folder is locked (flock on RUNS/.locks/NAME.lock) while a worker runs it, so workers,
