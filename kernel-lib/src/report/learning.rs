@@ -432,6 +432,52 @@ fn md_to_html(md: &str) -> String {
     out
 }
 
+/// The compute threads of every session that trained a run, from its `provenance.json`
+/// (`sessions[].provenance.threads`), sorted and without repeats; empty when the file records
+/// none.
+fn session_threads(provenance_json: &str) -> Vec<u64> {
+    let mut threads: Vec<u64> = serde_json::from_str::<serde_json::Value>(provenance_json)
+        .ok()
+        .and_then(|v| v.get("sessions").and_then(|s| s.as_array()).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.pointer("/provenance/threads").and_then(|t| t.as_u64()))
+        .collect();
+    threads.sort_unstable();
+    threads.dedup();
+    threads
+}
+
+/// A footnote when the runs of a report trained with different numbers of compute threads
+/// (e.g. some as one of two 1-thread queue workers, `SEQLAB_WORKERS=2`), whose wall times
+/// then compare only within one thread count; `None` when all used the same.
+fn threads_note(per_run: &[(String, Vec<u64>)]) -> Option<String> {
+    let mut all: Vec<u64> = per_run
+        .iter()
+        .flat_map(|(_, t)| t.iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    if all.len() < 2 {
+        return None;
+    }
+    let list = per_run
+        .iter()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(name, t)| {
+            let t: Vec<String> = t.iter().map(u64::to_string).collect();
+            format!("{name} {}", t.join(" and "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(format!(
+        "Wall time: the runs trained with different numbers of compute threads, so their wall \
+         times compare only within one thread count (reports/perf/queue-workers: on 2 cores a \
+         1-thread run takes about 1.5× as long as a 2-thread one, with the same results). \
+         Threads per run, over its sessions (provenance-NAME.json): {list}."
+    ))
+}
+
 /// Markdown inline text as HTML: escaped, `**bold**` as bold.
 fn html_inline(md: &str) -> String {
     let mut p = html_escape(md);
@@ -460,6 +506,7 @@ impl LearningReport {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         let mut runs: Vec<Results> = Vec::new();
         let mut configs: Vec<ExperimentConfig> = Vec::new();
+        let mut threads: Vec<(String, Vec<u64>)> = Vec::new();
         for dir in run_dirs {
             let path = dir.join("config.json");
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
@@ -475,6 +522,9 @@ impl LearningReport {
                         .map(|r| format!("{}/", r.display()))
                         .unwrap_or_default();
                     let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+                    if src == "provenance.json" {
+                        threads.push((name.clone(), session_threads(&text)));
+                    }
                     let text = if root.len() > 1 {
                         text.replace(&root, "")
                     } else {
@@ -786,9 +836,15 @@ impl LearningReport {
         if !claims.is_empty() {
             let _ = write!(md, "## The papers' claims\n\n{CLAIMS_INTRO}\n\n{claims}\n");
         }
-        if !self.notes.is_empty() {
+        let notes: Vec<String> = self
+            .notes
+            .iter()
+            .cloned()
+            .chain(threads_note(&threads))
+            .collect();
+        if !notes.is_empty() {
             md.push_str("Protocol differences:\n\n");
-            for (i, n) in self.notes.iter().enumerate() {
+            for (i, n) in notes.iter().enumerate() {
                 let _ = writeln!(md, "{}. {n}", i + 1);
             }
             md.push('\n');
@@ -843,9 +899,9 @@ impl LearningReport {
                 html_table(&claims)
             );
         }
-        if !self.notes.is_empty() {
+        if !notes.is_empty() {
             extra.push_str("<ol>");
-            for n in &self.notes {
+            for n in &notes {
                 let _ = write!(extra, "<li>{}</li>", html_escape(n));
             }
             extra.push_str("</ol>\n");
@@ -912,6 +968,27 @@ mod tests {
         let svg = std::fs::read_to_string(out.join("curve.svg")).unwrap();
         assert!(svg.contains("paper lada-estner-full-base"), "{svg}");
         std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn a_footnote_names_the_thread_counts_only_when_runs_differ() {
+        let two = r#"{"sessions": [{"provenance": {"threads": 2}, "unix_time": 1}]}"#;
+        let mixed = r#"{"sessions": [{"provenance": {"threads": 2}}, {"provenance": {"threads": 1}},
+            {"provenance": {"threads": 2}}]}"#;
+        assert_eq!(session_threads(two), vec![2]);
+        assert_eq!(session_threads(mixed), vec![1, 2]);
+        assert_eq!(session_threads("{}"), Vec::<u64>::new());
+        assert_eq!(session_threads("not json"), Vec::<u64>::new());
+        let same = [("a".to_string(), vec![2]), ("b".to_string(), vec![2])];
+        assert_eq!(threads_note(&same), None);
+        let differ = [
+            ("a".to_string(), vec![2]),
+            ("b".to_string(), vec![1]),
+            ("c".to_string(), vec![1, 2]),
+            ("d".to_string(), vec![]),
+        ];
+        let note = threads_note(&differ).expect("a note when thread counts differ");
+        assert!(note.ends_with("a 2; b 1; c 1 and 2."), "{note}");
     }
 
     #[test]
