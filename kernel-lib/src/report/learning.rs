@@ -101,7 +101,10 @@ impl LearningReport {
 
     /// The runs merged by [`LearningReport::groups`], in order of first appearance. Rows of
     /// runs without query rounds are keyed by their size (`round` = labeled sentences), so
-    /// that the sizes stay separate points of one curve.
+    /// that the sizes stay separate points of one curve. A group's curve is planned to have
+    /// the points of all its member runs, started or not (they share their round count), so
+    /// that a seed counts as complete (its wall time, the area under the curve) only once it
+    /// has every size.
     fn merged(&self, runs: &[Results]) -> Vec<Results> {
         if self.groups.is_empty() {
             return runs.to_vec();
@@ -115,11 +118,15 @@ impl LearningReport {
             }
             match out.iter_mut().find(|o| o.name == g) {
                 Some(o) => o.rows.extend(rows),
-                None => out.push(Results {
-                    name: g,
-                    rows,
-                    ..r.clone()
-                }),
+                None => {
+                    let members = self.groups.iter().filter(|(_, m)| *m == g).count();
+                    out.push(Results {
+                        name: g,
+                        rows,
+                        planned_rounds: members.max(1) * (r.planned_rounds + 1) - 1,
+                        ..r.clone()
+                    })
+                }
             }
         }
         out
@@ -989,6 +996,48 @@ mod tests {
         ];
         let note = threads_note(&differ).expect("a note when thread counts differ");
         assert!(note.ends_with("a 2; b 1; c 1 and 2."), "{note}");
+    }
+
+    #[test]
+    fn a_group_of_sizes_is_one_curve_complete_only_with_every_size() {
+        let point = |seed: u64, sentences: usize, seconds: f64| RoundRow {
+            seed,
+            labeled_sentences: sentences,
+            test_f1: 80.0,
+            seconds,
+            ..RoundRow::default()
+        };
+        let report = LearningReport {
+            groups: ["m-5", "m-10", "m-30"]
+                .iter()
+                .map(|r| (r.to_string(), "m".to_string()))
+                .collect(),
+            ..LearningReport::default()
+        };
+        let small = Results::new(
+            "m-5".into(),
+            (1..=3).map(|s| point(s, 700, 60.0 * s as f64)).collect(),
+            Vec::new(),
+            0,
+        );
+        let mid = Results::new("m-10".into(), vec![point(1, 1400, 600.0)], Vec::new(), 0);
+        // Sizes 5 and 10 % of seed 1 only: no seed has the whole curve yet.
+        let merged = report.merged(&[small.clone(), mid.clone()]);
+        assert_eq!((merged.len(), merged[0].planned_rounds), (1, 2));
+        let table = markdown_table(&merged, |x| x.test_f1);
+        let wall = table
+            .lines()
+            .find(|l| l.starts_with("| wall time"))
+            .expect("a wall-time row");
+        assert!(wall.ends_with("| – |"), "{wall}");
+        // With 30 % too, seed 1's curve is complete: 1 + 10 + 20 minutes.
+        let large = Results::new("m-30".into(), vec![point(1, 4200, 1200.0)], Vec::new(), 0);
+        let table = markdown_table(&report.merged(&[small, mid, large]), |x| x.test_f1);
+        let wall = table
+            .lines()
+            .find(|l| l.starts_with("| wall time"))
+            .expect("a wall-time row");
+        assert!(wall.ends_with("| 31.0 |"), "{wall}");
     }
 
     #[test]
