@@ -70,6 +70,21 @@ fn full_data_level(
         .map(|p| (format!("full data: {}", r.name), p)))
 }
 
+/// `| labeled sentences | run … |` with the mean wall time of a run (over seeds, minutes) at
+/// each point.
+fn wall_time_table(runs: &[Results]) -> String {
+    let curves: Vec<(String, Vec<CurvePoint>)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r.name.clone(),
+                learning_curve(&r.rows, |x| x.seconds / 60.0),
+            )
+        })
+        .collect();
+    points_table(&curves, |p| format!("{:.1} (n={})", p.mean, p.n))
+}
+
 /// `| labeled sentences | run … |` with the mean labeled words (over seeds) at each point.
 fn tokens_table(runs: &[Results]) -> String {
     let curves: Vec<(String, Vec<CurvePoint>)> = runs
@@ -253,6 +268,8 @@ fn loss_curves(
 }
 
 const TOKENS_INTRO: &str = "The same curves against the number of labeled words (mean over seeds at each point), the annotation cost of a policy that prefers long sentences. Mean labeled words:";
+
+const WALL_INTRO: &str = "Minutes to train and test one run at each size, mean over the seeds finished there (the table above sums a seed's sizes only once it has all of them):";
 
 const CONSISTENCY_INTRO: &str = "How often a paraphrase kept its sentence's entity counts per type, both predicted by the model in training (argmax of the first word piece), over every unlabeled batch of training: per seed the share of compared pairs, then mean ± sample std over seeds. The consistency loss (LADA Eq. 5) assumes the counts agree; a low share means the paraphrases change what the loss asks the model to keep equal.";
 
@@ -724,6 +741,16 @@ impl LearningReport {
                 html_table(t)
             );
         }
+        if !self.groups.is_empty() {
+            let t = wall_time_table(&shown);
+            let _ = write!(md, "## Wall time per size\n\n{WALL_INTRO}\n\n{t}\n");
+            let _ = write!(
+                figures,
+                "<h2>Wall time per size</h2>\n<p>{}</p>\n{}\n",
+                html_escape(WALL_INTRO),
+                html_table(&t)
+            );
+        }
         if let Some(dots) = &self.dots {
             let values = dots.values(&runs, &m);
             let reference = dots.reference_value(&runs, &m);
@@ -1030,6 +1057,10 @@ mod tests {
             .find(|l| l.starts_with("| wall time"))
             .expect("a wall-time row");
         assert!(wall.ends_with("| – |"), "{wall}");
+        // Per size, every finished run counts: seeds 1–3 at 5 % (1, 2, 3 min), seed 1 at 10 %.
+        let per_size = wall_time_table(&merged);
+        assert!(per_size.contains("| 700 | 2.0 (n=3) |"), "{per_size}");
+        assert!(per_size.contains("| 1400 | 10.0 (n=1) |"), "{per_size}");
         // With 30 % too, seed 1's curve is complete: 1 + 10 + 20 minutes.
         let large = Results::new("m-30".into(), vec![point(1, 4200, 1200.0)], Vec::new(), 0);
         let table = markdown_table(&report.merged(&[small, mid, large]), |x| x.test_f1);
