@@ -22,6 +22,8 @@
 #   (RAYON_NUM_THREADS, unless set); their log lines start with [w1], [w2], ... On 2 cores two
 #   1-thread workers finish 1.37x as many runs per hour as one 2-thread worker, with the same
 #   results (bench: kernel-lib/benches/queue_workers.sh, reports/perf/queue-workers/).
+#   SEQLAB_BIN: the seqlab binary to run (default ./target/release/seqlab, built first);
+#   SEQLAB_QUEUE_POLL: seconds between looks at entries other workers hold (default 30)
 #
 # A run folder is locked (flock on RUNS/.locks/NAME.lock) while a worker runs it, so workers,
 # or queues started twice by mistake, never run one folder at once: an entry whose folder is
@@ -142,7 +144,7 @@ while :; do
         mkdir -p "$runs" && cp -r "reports/runs/$n" "$runs/$n"
       fi
       echo "== $(date -u +%FT%TZ) $n seed $seed"
-      ./target/release/seqlab run "$cfg" --out "$runs/$n" --seeds "$seed" || status=$?
+      "${SEQLAB_BIN:-./target/release/seqlab}" run "$cfg" --out "$runs/$n" --seeds "$seed" || status=$?
       if [ "${SEQLAB_SNAPSHOT:-0}" = 1 ] && ls "$runs/$n"/seed-*/round-*.json >/dev/null 2>&1; then
         bash notebooks/configs/snapshot-runs.sh "$runs/$n" >/dev/null
       fi
@@ -154,5 +156,5 @@ while :; do
   [ "$ran" = 1 ] && continue
   # Nothing left but entries other workers hold: wait for them to free their folders.
   [ "$busy" = 1 ] || break
-  sleep 30
+  sleep "${SEQLAB_QUEUE_POLL:-30}"
 done
