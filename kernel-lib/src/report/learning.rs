@@ -70,28 +70,32 @@ fn full_data_level(
         .map(|p| (format!("full data: {}", r.name), p)))
 }
 
+/// `| labeled sentences | run … |` with `cell` of each run's curve of `metric` at each point.
+fn per_point_table(
+    runs: &[Results],
+    metric: impl Fn(&RoundRow) -> f64 + Copy,
+    cell: impl Fn(&CurvePoint) -> String,
+) -> String {
+    let curves: Vec<(String, Vec<CurvePoint>)> = runs
+        .iter()
+        .map(|r| (r.name.clone(), learning_curve(&r.rows, metric)))
+        .collect();
+    points_table(&curves, cell)
+}
+
 /// `| labeled sentences | run … |` with the mean wall time of a run (over seeds, minutes) at
 /// each point.
 fn wall_time_table(runs: &[Results]) -> String {
-    let curves: Vec<(String, Vec<CurvePoint>)> = runs
-        .iter()
-        .map(|r| {
-            (
-                r.name.clone(),
-                learning_curve(&r.rows, |x| x.seconds / 60.0),
-            )
-        })
-        .collect();
-    points_table(&curves, |p| format!("{:.1} (n={})", p.mean, p.n))
+    per_point_table(
+        runs,
+        |x| x.seconds / 60.0,
+        |p| format!("{:.1} (n={})", p.mean, p.n),
+    )
 }
 
 /// `| labeled sentences | run … |` with the mean labeled words (over seeds) at each point.
 fn tokens_table(runs: &[Results]) -> String {
-    let curves: Vec<(String, Vec<CurvePoint>)> = runs
-        .iter()
-        .map(|r| (r.name.clone(), learning_curve(&r.rows, |x| x.test_f1)))
-        .collect();
-    points_table(&curves, |p| format!("{:.0}", p.labeled_tokens))
+    per_point_table(runs, |x| x.test_f1, |p| format!("{:.0}", p.labeled_tokens))
 }
 
 impl LearningReport {
