@@ -674,6 +674,17 @@ fn a_killed_run_resumes_to_the_uninterrupted_results() {
         // start).
         if wait_for.contains("partial-") {
             slow_down_restored_epochs(&out.join(wait_for), 1000.0);
+            // `status` reads the round in training from its checkpoint: seed 4 has rounds 0
+            // and 1 done and trains round 2 at 1000 s per epoch; seed 3 is done.
+            let status = Command::new(bin).arg("status").arg(&out).output().unwrap();
+            let table = String::from_utf8_lossy(&status.stdout);
+            assert!(status.status.success(), "{table}");
+            assert!(table.contains("| tiny | 3 | 4 of 4 | done ("), "{table}");
+            assert!(
+                table.contains("| tiny | 4 | 2 of 4 | round 2 | ")
+                    && table.contains(" of 25 | 17 min | "),
+                "{table}"
+            );
         }
         let resumed = Command::new(bin)
             .args(["resume", "--checkpoint-every", "0"])

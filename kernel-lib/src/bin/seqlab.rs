@@ -84,6 +84,14 @@ enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// Where run folders stand while they train: per seed, the finished rounds and, for the
+    /// round in training, the epochs of its last checkpoint, the pace per epoch, the time left
+    /// at most and the dev F1 so far, as a Markdown table.
+    Status {
+        /// Run folders.
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+    },
     /// A learning-curve report of run folders: Markdown and HTML with the chart (SVG, PNG),
     /// each run's results (CSV), config and provenance. Runs in progress are marked partial.
     Report {
@@ -443,6 +451,11 @@ fn main() -> ExitCode {
             checkpoint_every,
         } => run_experiment(&config, out, seeds, checkpoint_every),
         Command::Summarize { run_dirs, dev } => summarize(&run_dirs, dev),
+        Command::Status { run_dirs } => run_dirs
+            .iter()
+            .map(|d| seqlab::experiment::Experiment::resume(d)?.status())
+            .collect::<Result<Vec<_>>>()
+            .map(|runs| print!("{}", seqlab::experiment::status::markdown(&runs))),
         Command::Resume {
             run_dir,
             seeds,

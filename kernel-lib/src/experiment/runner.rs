@@ -457,6 +457,44 @@ impl Experiment {
         Ok(out)
     }
 
+    /// Where the run stands: per seed, the finished rounds and, for a round in training, the
+    /// epochs of its last checkpoint ([`super::status`]). Reads a run while it trains.
+    ///
+    /// # Errors
+    /// Unreadable round or checkpoint files.
+    pub fn status(&self) -> Result<super::status::RunStatus> {
+        let mut seeds = Vec::new();
+        for &seed in &self.cfg.seeds {
+            let dir = self.out.join(format!("seed-{seed}"));
+            let done = read_rounds(&dir)?;
+            let partial = checkpoint_file(&dir, done.len());
+            let training = if partial.is_file() {
+                let state = crate::train::checkpoint::read_state(&partial)?;
+                Some(super::status::Training {
+                    round: done.len(),
+                    epochs: state.epochs,
+                    best_epoch: state.best.map(|(_, e)| e),
+                    saved: std::fs::metadata(&partial).and_then(|m| m.modified()).ok(),
+                })
+            } else {
+                None
+            };
+            seeds.push(super::status::SeedStatus {
+                seed,
+                rounds_done: done.len(),
+                rounds_planned: self.cfg.active.rounds + 1,
+                seconds_done: done.iter().map(|r| r.seconds).sum(),
+                training,
+            });
+        }
+        Ok(super::status::RunStatus {
+            name: self.cfg.name.clone(),
+            dir: self.out.clone(),
+            epochs: self.cfg.train.epochs,
+            seeds,
+        })
+    }
+
     /// Results of all finished rounds in the run folder.
     ///
     /// # Errors

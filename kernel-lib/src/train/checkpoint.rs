@@ -144,6 +144,55 @@ impl Checkpoint {
     }
 }
 
+/// The JSON part of the checkpoint at `path`, read from the safetensors header and the
+/// `state` bytes alone (not the tensors), whatever training wrote it: to show a run's
+/// progress while it trains.
+///
+/// # Errors
+/// A missing or malformed file (the error names it).
+pub(crate) fn read_state(path: &Path) -> Result<FitState> {
+    use std::io::{Read, Seek, SeekFrom};
+    let bad = |m: String| {
+        Error::config(
+            "checkpoint",
+            format!(
+                "{}: {m}; it is rewritten at the training's next checkpoint",
+                path.display()
+            ),
+        )
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len)
+        .map_err(|e| bad(format!("no safetensors header ({e})")))?;
+    let n = u64::from_le_bytes(len);
+    // The format caps its header at 100 MB; a checkpoint's is a few hundred KB.
+    if n > 100_000_000 {
+        return Err(bad(format!("a header of {n} bytes")));
+    }
+    let mut header = vec![0u8; n as usize];
+    file.read_exact(&mut header)
+        .map_err(|e| bad(format!("a header cut short ({e})")))?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&header).map_err(|e| bad(format!("header: {e}")))?;
+    let entry = &header["state"];
+    if entry["dtype"] != "U8" {
+        return Err(bad("no `state` entry of bytes".into()));
+    }
+    let offset = |i: usize| entry["data_offsets"][i].as_u64();
+    let (Some(start), Some(end)) = (offset(0), offset(1)) else {
+        return Err(bad("`state` has no data offsets".into()));
+    };
+    if end < start || end - start > 1_000_000_000 {
+        return Err(bad(format!("`state` spans bytes {start}..{end}")));
+    }
+    let mut bytes = vec![0u8; (end - start) as usize];
+    file.seek(SeekFrom::Start(8 + n + start))
+        .and_then(|_| file.read_exact(&mut bytes))
+        .map_err(|e| bad(format!("`state` cut short ({e})")))?;
+    serde_json::from_slice(&bytes).map_err(|e| bad(format!("`state`: {e}")))
+}
+
 /// The tensors of a checkpoint: AdamW's moments (`m.`, `v.`), the tagger's trainable
 /// parameters (`w.`) and, when given, the best epoch's weights (`best.`), all on the CPU;
 /// with AdamW's update count.
@@ -305,5 +354,49 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_state_is_read_without_the_tensors_and_a_cut_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("partial-001.safetensors");
+        let mut state = FitState {
+            version: VERSION,
+            identity: "seed 4 round 1".into(),
+            epochs: Vec::new(),
+            best: Some((0.5, 1)),
+            best_weights: true,
+            pieces: 7,
+            train_seconds: 12.5,
+            steps: 3,
+            rng: RngState::of(&crate::rng::seeded(4)),
+            loss: serde_json::Value::Null,
+        };
+        state.epochs.push(EpochLog {
+            epoch: 1,
+            train_loss: 0.3,
+            dev: None,
+            updates: 3,
+            seconds: 12.5,
+        });
+        let big = Tensor::zeros(4096, candle_core::DType::F32, &Device::Cpu).unwrap();
+        Checkpoint::new(&path, "seed 4 round 1")
+            .save(
+                &state,
+                vec![("w.a".into(), big.clone()), ("m.a".into(), big)],
+            )
+            .unwrap();
+        let back = read_state(&path).unwrap();
+        assert_eq!(back.identity, "seed 4 round 1");
+        assert_eq!(back.epochs, state.epochs);
+        assert_eq!((back.best, back.steps, back.pieces), (Some((0.5, 1)), 3, 7));
+        // A file cut inside its data (a copy interrupted mid-way) is refused by name.
+        let bytes = std::fs::read(&path).unwrap();
+        let cut = dir.path().join("cut.safetensors");
+        for keep in [4, 40, bytes.len() - 10] {
+            std::fs::write(&cut, &bytes[..keep]).unwrap();
+            let err = read_state(&cut).unwrap_err().to_string();
+            assert!(err.contains("cut.safetensors"), "{keep}: {err}");
+        }
     }
 }
