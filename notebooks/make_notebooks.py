@@ -58,7 +58,7 @@ LADA_NOTES = [
     "Encoder: all-MiniLM-L6-v2 (6 layers, hidden 384, uncased, plus seqlab's word-shape embeddings) instead of the paper's BERT-base-multilingual-cased; Inter-LADA mixes at layer 4 or 5 of 6 for the paper's {8, 9, 10} of 12.",
     "Training: 20 epochs, batch 16 as the authors' code, learning rate 1e-4 (not 5e-5) for the smaller encoder, the epoch with the best dev F1 kept; argmax decoding as the paper.",
     "Seeds: 3 per method (the paper averages 5 runs).",
-    "Semi-LADA: paraphrases by embedding-neighbour substitution (rate 0.3) instead of back-translation, which needs translation models this machine cannot get; 10,000 unlabeled sentences as the paper.",
+    "Semi-LADA: paraphrases by embedding-neighbour substitution (rate 0.3) instead of back-translation, which needs translation models this machine cannot get; 10,000 unlabeled sentences as the paper; the consistency loss of the authors' code, which pulls both the sentence's and the paraphrase's soft tag counts toward the sentence's sharpened counts, where the paper's Eq. 5 trains only the paraphrase's (seqlab's default; lada-paraphrasers compares the two at 5 % on CoNLL).",
 ]
 
 # The paper's BERT rows (Table 3, Fig. 3) are its Table 5 "None" tagger; ours is "Real".

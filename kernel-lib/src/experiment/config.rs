@@ -188,8 +188,27 @@ impl ExperimentConfig {
     ///
     /// # Errors
     /// A syntax error or unknown field, with its line and column.
+    ///
+    /// JSON is the run folder's format (`config.json`), so one migration applies: a
+    /// `lada.semi` without `consistency` was written before that setting existed and trained
+    /// with the authors' loss, so it reads as `both` ([`crate::augment::lada::ConsistencyTerms`]);
+    /// TOML leaves it at the paper's `paraphrase`.
     pub fn from_json_str(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| Error::config("config", e.to_string()))
+        let mut value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::config("config", e.to_string()))?;
+        match value
+            .pointer_mut("/lada/semi")
+            .and_then(|s| s.as_object_mut())
+            .filter(|s| !s.contains_key("consistency"))
+        {
+            Some(semi) => {
+                semi.insert("consistency".into(), "both".into());
+                serde_json::from_value(value)
+            }
+            // From the text, so that an error keeps its line and column.
+            None => serde_json::from_str(text),
+        }
+        .map_err(|e| Error::config("config", e.to_string()))
     }
 
     /// Makes relative data and model paths relative to `base` (absolute when `base` is).
@@ -307,6 +326,53 @@ query_size = 5
         // JSON round trip.
         let json = serde_json::to_string(&cfg).unwrap();
         assert_eq!(ExperimentConfig::from_json_str(&json).unwrap(), cfg);
+    }
+
+    #[test]
+    fn semi_lada_trains_the_papers_loss_unless_a_run_was_made_with_the_authors() {
+        use crate::augment::lada::ConsistencyTerms;
+        let semi = |extra: &str| {
+            format!(
+                "{OK}[lada]\nkind = \"inter\"\n[lada.semi]\nparaphrases = {{ kind = \"neighbours\", rate = 0.3 }}\n{extra}"
+            )
+        };
+        let terms = |cfg: &ExperimentConfig| {
+            cfg.lada
+                .as_ref()
+                .unwrap()
+                .semi
+                .as_ref()
+                .unwrap()
+                .consistency
+        };
+        // TOML: the paper's loss unless `both` is asked for.
+        let paper = ExperimentConfig::from_toml_str(&semi("")).unwrap();
+        assert_eq!(terms(&paper), ConsistencyTerms::Paraphrase);
+        let code = ExperimentConfig::from_toml_str(&semi("consistency = \"both\"")).unwrap();
+        assert_eq!(terms(&code), ConsistencyTerms::Both);
+        let e = ExperimentConfig::from_toml_str(&semi("consistency = \"none\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("paraphrase") && e.contains("both"), "{e}");
+        // A run folder's config.json reads back as what the run trained.
+        for cfg in [&paper, &code] {
+            let json = serde_json::to_string_pretty(cfg).unwrap();
+            assert_eq!(json.contains("consistency"), *cfg == paper, "{json}");
+            assert_eq!(&ExperimentConfig::from_json_str(&json).unwrap(), cfg);
+        }
+        // One written before the setting existed (no `consistency`) trained with both terms.
+        let mut old = serde_json::to_value(&paper).unwrap();
+        old["lada"]["semi"]
+            .as_object_mut()
+            .unwrap()
+            .remove("consistency");
+        let old = ExperimentConfig::from_json_str(&old.to_string()).unwrap();
+        assert_eq!(terms(&old), ConsistencyTerms::Both);
+        // JSON errors keep their line.
+        let e = ExperimentConfig::from_json_str("{\n\"name\": \"t\",\n\"oops\": 1\n}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3"), "{e}");
     }
 
     #[test]

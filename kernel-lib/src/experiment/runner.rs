@@ -254,7 +254,7 @@ impl Experiment {
             let old = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
             // Read through the config type, so that a folder written before a field with a
             // default existed still matches a config that leaves that field at its default.
-            let same = serde_json::from_str::<ExperimentConfig>(&old)
+            let same = ExperimentConfig::from_json_str(&old)
                 .ok()
                 .and_then(|c| serde_json::to_value(&c).ok())
                 == serde_json::from_str::<serde_json::Value>(&json).ok();

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use mix::{Mixed, inter_forward, intra_forward};
 pub use partners::PartnerTable;
-pub use semi::{ParaphraseSource, Paraphraser, SemiConfig};
+pub use semi::{ConsistencyTerms, ParaphraseSource, Paraphraser, SemiConfig};
 
 use crate::encoding::Example;
 use crate::error::{Error, Result};
@@ -510,11 +510,22 @@ impl Lada {
             let sharp = pt.powf(1.0 / cfg.temperature)?;
             let sharp = sharp.broadcast_div(&sharp.sum_keepdim(2)?)?;
             let target = counts(&sharp, &fu)?.detach();
-            let pu = candle_nn::ops::softmax_last_dim(&tagger.logits(&bu, &mut Pass::train(rng))?)?;
+            // The original's counts with gradient only for the authors' loss, drawn before the
+            // paraphrase's (the order of the dropout draws of runs made before the setting).
+            let pu = match cfg.consistency {
+                ConsistencyTerms::Paraphrase => None,
+                ConsistencyTerms::Both => Some(candle_nn::ops::softmax_last_dim(
+                    &tagger.logits(&bu, &mut Pass::train(rng))?,
+                )?),
+            };
             let pp = candle_nn::ops::softmax_last_dim(&tagger.logits(&bp, &mut Pass::train(rng))?)?;
-            let lu = ((counts(&pu, &fu)? - &target)?.sqr()?.mean_all()?
-                + (counts(&pp, &fp)? - &target)?.sqr()?.mean_all()?)?;
-            let lu = (lu * (0.5 * cfg.weight_at(progress)))?;
+            let orig = pu.map(|pu| counts(&pu, &fu)).transpose()?;
+            let lu = consistency_loss(
+                &target,
+                &counts(&pp, &fp)?,
+                orig.as_ref(),
+                cfg.weight_at(progress),
+            )?;
             Ok((lu, pt.to_vec3()?, pp.detach().to_vec3()?))
         };
         let (lu, pu, pp) = run().map_err(candle_err)?;
@@ -714,6 +725,26 @@ impl BatchLoss for Lada {
             partners,
         });
         Ok(loss)
+    }
+}
+
+/// `γ·r(t)·L_u` of Eq. 5 from the fixed (sharpened, detached) target counts and the
+/// paraphrase's counts: `w·mean((ŷ'_num − t)²)`, the paper's loss, which back-propagates
+/// only through the paraphrase. With the original's counts too (the authors' code,
+/// [`ConsistencyTerms::Both`]): `w·½·(mean((ŷ_num − t)²) + mean((ŷ'_num − t)²))`.
+///
+/// # Shapes
+/// `target`, `para`, `orig`: `(batch, labels)`, the soft counts of the non-`O` labels.
+fn consistency_loss(
+    target: &candle_core::Tensor,
+    para: &candle_core::Tensor,
+    orig: Option<&candle_core::Tensor>,
+    weight: f64,
+) -> candle_core::Result<candle_core::Tensor> {
+    let term = |c: &candle_core::Tensor| (c - target)?.sqr()?.mean_all();
+    match orig {
+        None => term(para)? * weight,
+        Some(o) => (term(o)? + term(para)?)? * (0.5 * weight),
     }
 }
 
@@ -942,10 +973,18 @@ mod tests {
             }),
             ..LadaConfig::default()
         };
+        // Twice with the paper's loss (Eq. 5, through the paraphrase only), then with the
+        // authors' (both counts).
         let mut weights = Vec::new();
-        for _ in 0..2 {
+        for terms in [
+            ConsistencyTerms::Paraphrase,
+            ConsistencyTerms::Paraphrase,
+            ConsistencyTerms::Both,
+        ] {
             let (tagger, _, _d) = setup();
-            let mut lada = Lada::new(lada_cfg.clone())
+            let mut run_cfg = lada_cfg.clone();
+            run_cfg.semi.as_mut().unwrap().consistency = terms;
+            let mut lada = Lada::new(run_cfg)
                 .unwrap()
                 .with_unlabeled(unlabeled.clone(), 9);
             let report = fit_with(
@@ -974,6 +1013,12 @@ mod tests {
         for (k, v) in &weights[0] {
             assert_eq!(max_diff(v, &weights[1][k]), 0.0, "{k}");
         }
+        // The setting is wired: the authors' loss trains other weights.
+        assert!(
+            weights[0]
+                .iter()
+                .any(|(k, v)| max_diff(v, &weights[2][k]) > 0.0)
+        );
         // Without unlabeled sentences Semi-LADA is refused.
         let (tagger, _, _d) = setup();
         let mut lada = Lada::new(lada_cfg).unwrap();
@@ -987,6 +1032,55 @@ mod tests {
             &mut lada,
         );
         assert!(e.unwrap_err().to_string().contains("lada.semi"));
+    }
+
+    #[test]
+    fn the_papers_consistency_loss_trains_only_the_paraphrase_counts() {
+        use candle_core::{Tensor, Var};
+        let dev = Device::Cpu;
+        let target = Tensor::new(&[[1f32, 0.0], [0.0, 2.0]], &dev).unwrap();
+        let para = Var::new(&[[0.5f32, 0.5], [0.0, 1.0]], &dev).unwrap();
+        let orig = Var::new(&[[1f32, 1.0], [1.0, 1.0]], &dev).unwrap();
+        let scalar = |t: &Tensor| t.to_scalar::<f32>().unwrap();
+        // The paper: w·mean((para − t)²) = 3·(0.25 + 0.25 + 0 + 1)/4, and no gradient reaches
+        // the original's counts.
+        let paper = consistency_loss(&target, para.as_tensor(), None, 3.0).unwrap();
+        assert!((scalar(&paper) - 1.125).abs() < 1e-6);
+        let grads = paper.backward().unwrap();
+        assert!(grads.get(orig.as_tensor()).is_none());
+        // d/dpara = w·2·(para − t)/4.
+        let g = grads
+            .get(para.as_tensor())
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        assert_eq!(g, vec![vec![-0.75, 0.75], vec![0.0, -1.5]]);
+        // The authors' code: w·½·(mean((orig − t)²) + mean((para − t)²)), term for term the
+        // expression of the runs made before the setting existed (bit for bit).
+        let both =
+            consistency_loss(&target, para.as_tensor(), Some(orig.as_tensor()), 3.0).unwrap();
+        let before = ((orig.as_tensor() - &target)
+            .unwrap()
+            .sqr()
+            .unwrap()
+            .mean_all()
+            .unwrap()
+            + (para.as_tensor() - &target)
+                .unwrap()
+                .sqr()
+                .unwrap()
+                .mean_all()
+                .unwrap())
+        .unwrap()
+            * (0.5 * 3.0);
+        assert_eq!(scalar(&both).to_bits(), scalar(&before.unwrap()).to_bits());
+        let grads = both.backward().unwrap();
+        let g = grads
+            .get(orig.as_tensor())
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        assert_eq!(g, vec![vec![0.0, 0.75], vec![0.75, -0.75]]);
     }
 
     #[test]

@@ -98,9 +98,36 @@ fn d_batch() -> usize {
     32
 }
 
+/// Which counts the consistency loss trains (`lada.semi.consistency`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsistencyTerms {
+    /// The paper (§3.4, under Eq. 5): `L_u = ‖ŷ_u,num − ŷ'_u,num‖²` with the sharpened
+    /// counts of the original `ŷ_u,num` held fixed, back-propagating "only through
+    /// ŷ'_u,num": the paraphrase's counts are pulled toward the original's. The default.
+    #[default]
+    Paraphrase,
+    /// Faithful to the authors' code (`train.py`, `mse_loss(cat[c(x_u), c(x'_u)],
+    /// cat[t, t])`): the unsharpened counts of the original sentence, with gradient, are
+    /// pulled toward the same fixed target as the paraphrase's, `½·(‖c(x_u) − t‖² + ‖c(x'_u) −
+    /// t‖²)`. The first term, absent from the paper, sharpens the model's own predictions
+    /// (entropy minimisation). Run folders written before this setting existed trained this
+    /// way, and read back as it.
+    Both,
+}
+
+impl ConsistencyTerms {
+    /// Whether this is [`ConsistencyTerms::Both`] (left out of serialized configs, so that configs
+    /// and checkpoints written before the setting existed keep their identity).
+    pub fn is_both(&self) -> bool {
+        *self == ConsistencyTerms::Both
+    }
+}
+
 /// Semi-LADA's settings. Defaults: 10,000 unlabeled sentences (§4.1), `T = 0.6` (the code),
 /// `γ = 1` (§4.2; the code used 0.05) reached linearly over the first half of training, 32
-/// unlabeled sentences per step (the code).
+/// unlabeled sentences per step (the code), the consistency loss of the paper (Eq. 5, through
+/// the paraphrase only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SemiConfig {
@@ -122,6 +149,12 @@ pub struct SemiConfig {
     /// Unlabeled sentences per step.
     #[serde(default = "d_batch")]
     pub batch_size: usize,
+    /// Which counts `L_u` trains: `paraphrase` (the paper, default) or `both` (the authors'
+    /// code). In JSON (a run folder's `config.json`) an absent value reads as `both`: seqlab
+    /// writes `paraphrase` out and leaves `both` out
+    /// ([`ExperimentConfig::from_json_str`](crate::experiment::ExperimentConfig::from_json_str)).
+    #[serde(default, skip_serializing_if = "ConsistencyTerms::is_both")]
+    pub consistency: ConsistencyTerms,
 }
 
 impl Default for SemiConfig {
@@ -133,6 +166,7 @@ impl Default for SemiConfig {
             weight: d_weight(),
             ramp_up: d_ramp(),
             batch_size: d_batch(),
+            consistency: ConsistencyTerms::default(),
         }
     }
 }
