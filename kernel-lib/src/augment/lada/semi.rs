@@ -10,8 +10,8 @@
 //! (so back-translations made elsewhere give the paper's setting), and
 //! two offline generators replace words that are not likely entities (capitalised words are
 //! kept): [`ParaphraseSource::Neighbours`] with probability `rate` by the nearest other
-//! whole-word token in the encoder's input-embedding table (any language the vocabulary
-//! covers), and [`ParaphraseSource::WordNet`] with probability `rate` by a WordNet synonym of
+//! whole-word token in the input-embedding table of LADA's sentence embedder (`lada.embedder`,
+//! MiniLM unless set; any language its vocabulary covers), and [`ParaphraseSource::WordNet`] with probability `rate` by a WordNet synonym of
 //! the word's most frequent sense (English; function words kept; with `pos_column`, in the
 //! part of speech of the corpus's POS tag).
 
@@ -497,7 +497,8 @@ impl Paraphraser for WordNetParaphraser {
     }
 }
 
-/// The paraphraser a config asks for (`encoder_dir`: the table of [`ParaphraseSource::Neighbours`]).
+/// The paraphraser a config asks for (`encoder_dir`: the model folder whose input embeddings
+/// [`ParaphraseSource::Neighbours`] searches; LADA passes its sentence embedder's, `lada.embedder`).
 ///
 /// # Errors
 /// A missing file or model.
