@@ -10,7 +10,9 @@
 //!   embeddings, [`partners`]) with probability `µ`, else uniformly from the labeled set. The
 //!   paper's layer set `{8, 9, 10}` of 12 is scaled to the encoder's depth (`{4, 5}` of
 //!   MiniLM's 6).
-//! - **Intra&Inter** (§4.3): Intra with probability `π` (0.3), else Inter.
+//! - **Intra&Inter** (§4.3): Intra with probability `π` (0.3), else Inter, drawn once per
+//!   training step for the whole batch, as the authors' code (`--intra-mix-ratio`); §4.3 words
+//!   it per data point, which gives the same share of Intra in expectation.
 //! - **Semi-LADA** (§3.4): a consistency loss on unlabeled sentences and their paraphrases
 //!   ([`semi`]).
 //!
@@ -126,7 +128,8 @@ pub struct LadaConfig {
     /// Intra, Inter or both.
     #[serde(default)]
     pub kind: LadaKind,
-    /// `π`: the probability of an Intra step under [`LadaKind::IntraInter`].
+    /// `π`: the probability of an Intra step under [`LadaKind::IntraInter`] (one draw per step
+    /// for the whole batch, as the authors' code).
     #[serde(default = "d_ratio")]
     pub intra_ratio: f64,
     /// Inter-LADA's mix layers (layers run before mixing, 1-based); empty: `{8, 9, 10}` of 12
