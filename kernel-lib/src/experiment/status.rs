@@ -103,12 +103,13 @@ pub fn markdown(runs: &[RunStatus]) -> String {
     for run in runs {
         for s in &run.seeds {
             let rounds = format!("{} of {}", s.rounds_done, s.rounds_planned);
-            let row = match (&s.training, s.done()) {
-                (_, true) => format!("done ({})", duration(s.seconds_done)),
+            // The cells after `rounds done`; missing ones stay empty.
+            let cells: Vec<String> = match (&s.training, s.done()) {
+                (_, true) => vec![format!("done ({})", duration(s.seconds_done))],
                 (None, false) if s.rounds_done == 0 && s.seconds_done == 0.0 => {
-                    "not started (or before its first checkpoint)".into()
+                    vec!["not started (or before its first checkpoint)".into()]
                 }
-                (None, false) => format!("round {}, no checkpoint yet", s.rounds_done),
+                (None, false) => vec![format!("round {}, no checkpoint yet", s.rounds_done)],
                 (Some(t), false) => {
                     let pace = t.seconds_per_epoch();
                     let last = t.epochs.last().and_then(|e| e.dev);
@@ -129,23 +130,25 @@ pub fn markdown(runs: &[RunStatus]) -> String {
                         .map_or_else(String::new, |d| {
                             format!("{} ago", duration(d.as_secs_f64()))
                         });
-                    format!(
-                        "round {} | {} of {} | {} | {} | {dev} | {age}",
-                        t.round,
-                        t.epochs.len(),
-                        run.epochs,
+                    vec![
+                        format!("round {}", t.round),
+                        format!("{} of {}", t.epochs.len(), run.epochs),
                         pace.map_or_else(String::new, duration),
                         t.seconds_left(run.epochs)
                             .map_or_else(String::new, duration),
-                    )
+                        dev,
+                        age,
+                    ]
                 }
             };
-            let cells = row.matches(" | ").count();
-            let pad = " |".repeat(6 - cells.min(6));
-            out.push_str(&format!(
-                "| {} | {} | {rounds} | {row}{pad}\n",
-                run.name, s.seed
-            ));
+            out.push_str(&format!("| {} | {} | {rounds} |", run.name, s.seed));
+            for k in 0..6 {
+                match cells.get(k).filter(|c| !c.is_empty()) {
+                    Some(c) => out.push_str(&format!(" {c} |")),
+                    None => out.push_str(" |"),
+                }
+            }
+            out.push('\n');
         }
     }
     out
