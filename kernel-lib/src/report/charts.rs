@@ -181,8 +181,17 @@ impl Chart {
         } else {
             (x1 - x0) * 0.05
         };
-        let dy = (y1 - y0).max(1.0) * 0.08;
-        ((x0 - dx, x1 + dx), (y0 - dy, y1 + dy))
+        // Padding: 8 % of the span, or of 2 % of the values' magnitude when the series are
+        // (nearly) flat, so F1 in percent and losses near 0.05 both get a readable window.
+        let magnitude = y0.abs().max(y1.abs());
+        let dy = (y1 - y0).max(magnitude * 0.02).max(1e-9) * 0.08;
+        // Values that cannot be negative (F1, losses) get no negative axis.
+        let lo = if y0 >= 0.0 {
+            (y0 - dy).max(0.0)
+        } else {
+            y0 - dy
+        };
+        ((x0 - dx, x1 + dx), (lo, y1 + dy))
     }
 
     /// Shows the chart inline in an evcxr notebook.
@@ -375,7 +384,40 @@ impl Figure for Chart {
 
 #[cfg(test)]
 mod tests {
-    use super::color_for;
+    use super::{Chart, Series, color_for};
+
+    fn chart_of(points: Vec<(f64, f64, f64)>) -> Chart {
+        Chart {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: vec![Series::new("a", points)],
+            hlines: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_y_window_fits_losses_and_f1_alike() {
+        // Dev losses near 0.06: a tight window that stays above 0.
+        let loss = chart_of(vec![
+            (1.0, 0.0957, 0.0),
+            (2.0, 0.0557, 0.0),
+            (3.0, 0.0869, 0.0),
+        ]);
+        let (_, (lo, hi)) = loss.ranges();
+        assert!((0.05..0.0557).contains(&lo), "{lo}");
+        assert!((0.0957..0.1).contains(&hi) && hi > 0.0957, "{hi}");
+        // F1 in percent with a ±1 std band: the band is inside, padded by 8 % of the span.
+        let f1 = chart_of(vec![(700.0, 73.0, 0.5), (1400.0, 81.0, 0.5)]);
+        let (_, (lo, hi)) = f1.ranges();
+        assert!((lo - (72.5 - 0.72)).abs() < 1e-9, "{lo}");
+        assert!((hi - (81.5 + 0.72)).abs() < 1e-9, "{hi}");
+        // One flat point still gets a window around it; a value at 0 gets no negative axis.
+        let (_, (lo, hi)) = chart_of(vec![(1.0, 90.0, 0.0)]).ranges();
+        assert!(lo < 90.0 && hi > 90.0);
+        let (_, (lo, _)) = chart_of(vec![(1.0, 0.0, 0.0), (2.0, 1.0, 0.0)]).ranges();
+        assert_eq!(lo, 0.0);
+    }
 
     #[test]
     fn the_methods_drawn_together_have_distinct_colours() {
