@@ -194,6 +194,22 @@ impl Chart {
         ((x0 - dx, x1 + dx), (lo, y1 + dy))
     }
 
+    /// Whether the legend goes to the upper right corner rather than the lower right: when the
+    /// lines end low (falling losses), the lower right is where they are; when they end high
+    /// (rising learning curves), it is free.
+    fn legend_on_top(&self) -> bool {
+        let ((x0, x1), (y0, y1)) = self.ranges();
+        let right = x1 - (x1 - x0) / 3.0;
+        let ends: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|p| p.0 >= right)
+            .map(|p| p.1)
+            .collect();
+        !ends.is_empty() && ends.iter().sum::<f64>() / (ends.len() as f64) < (y0 + y1) / 2.0
+    }
+
     /// Shows the chart inline in an evcxr notebook.
     pub fn evcxr_display(&self) {
         match self.svg() {
@@ -372,7 +388,11 @@ impl Figure for Chart {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(if self.legend_on_top() {
+                SeriesLabelPosition::UpperRight
+            } else {
+                SeriesLabelPosition::LowerRight
+            })
             .label_font(("sans-serif", 13))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
@@ -417,6 +437,18 @@ mod tests {
         assert!(lo < 90.0 && hi > 90.0);
         let (_, (lo, _)) = chart_of(vec![(1.0, 0.0, 0.0), (2.0, 1.0, 0.0)]).ranges();
         assert_eq!(lo, 0.0);
+    }
+
+    #[test]
+    fn the_legend_leaves_the_lines_ends_free() {
+        // A falling dev loss ends low: the legend goes up.
+        let loss: Vec<(f64, f64, f64)> = (1..=20)
+            .map(|e| (f64::from(e), if e == 1 { 0.6 } else { 0.17 }, 0.01))
+            .collect();
+        assert!(chart_of(loss).legend_on_top());
+        // A rising learning curve ends high: the legend stays down.
+        let curve = vec![(200.0, 60.0, 1.0), (400.0, 75.0, 1.0), (600.0, 80.0, 1.0)];
+        assert!(!chart_of(curve).legend_on_top());
     }
 
     #[test]
