@@ -197,8 +197,9 @@ impl Chart {
     /// Whether the legend goes to the upper right corner rather than the lower right: when the
     /// lines end low (falling losses), the lower right is where they are; when they end high
     /// (rising learning curves), it is free.
-    fn legend_on_top(&self) -> bool {
-        let ((x0, x1), (y0, y1)) = self.ranges();
+    /// `ranges` is the chart's window ([`Chart::ranges`]), computed once by the caller.
+    fn legend_on_top(&self, ranges: ((f64, f64), (f64, f64))) -> bool {
+        let ((x0, x1), (y0, y1)) = ranges;
         let right = x1 - (x1 - x0) / 3.0;
         let ends: Vec<f64> = self
             .series
@@ -388,7 +389,7 @@ impl Figure for Chart {
         }
         chart
             .configure_series_labels()
-            .position(if self.legend_on_top() {
+            .position(if self.legend_on_top(((x0, x1), (y0, y1))) {
                 SeriesLabelPosition::UpperRight
             } else {
                 SeriesLabelPosition::LowerRight
@@ -445,10 +446,12 @@ mod tests {
         let loss: Vec<(f64, f64, f64)> = (1..=20)
             .map(|e| (f64::from(e), if e == 1 { 0.6 } else { 0.17 }, 0.01))
             .collect();
-        assert!(chart_of(loss).legend_on_top());
+        let loss = chart_of(loss);
+        assert!(loss.legend_on_top(loss.ranges()));
         // A rising learning curve ends high: the legend stays down.
         let curve = vec![(200.0, 60.0, 1.0), (400.0, 75.0, 1.0), (600.0, 80.0, 1.0)];
-        assert!(!chart_of(curve).legend_on_top());
+        let curve = chart_of(curve);
+        assert!(!curve.legend_on_top(curve.ranges()));
     }
 
     #[test]
